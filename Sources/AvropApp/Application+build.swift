@@ -1,0 +1,64 @@
+public import Hummingbird
+public import Logging
+import NIOCore
+public import Prometheus
+
+/// Builds the HTTP application: the composition root that `avrop serve` and the tests share.
+///
+/// - Parameters:
+///   - configuration: where to listen.
+///   - database: the runtime pool and the expected schema.
+///   - onServerRunning: called with the URL once the server listens (the port is known then, also for 0).
+public func buildApplication(
+    configuration: AppConfiguration,
+    database: AppDatabase,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let metrics = PrometheusCollectorRegistry()
+    let router = buildRouter(database: database, metrics: metrics)
+    let host = configuration.host
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(host, port: configuration.port), serverName: "avrop"),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            await onServerRunning("http://\(host.contains(":") ? "[\(host)]" : host):\(port)/")
+        },
+        logger: logger
+    )
+}
+
+/// The router alone, for tests that drive it without a socket.
+public func buildRouter(database: AppDatabase, metrics: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: metrics)))
+    router.get("/") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: StartPage.html))
+        )
+    }
+    // The process runs: no dependency is consulted, so an orchestrator restarts only a wedged process.
+    router.get("/healthz") { _, _ in "ok\n" }
+    // The database answers and has the schema this program expects: safe to send traffic here.
+    router.get("/readyz") { _, _ -> Response in
+        let ready = await database.isReady()
+        return Response(
+            status: ready ? .ok : .serviceUnavailable,
+            headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: ready ? "ready\n" : "not ready: database unreachable or schema not current\n"))
+        )
+    }
+    router.get("/metrics") { _, _ -> Response in
+        var text: [UInt8] = []
+        metrics.emit(into: &text)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: text))
+        )
+    }
+    return router
+}

@@ -1,0 +1,121 @@
+import Foundation
+public import Logging
+import Postgres
+
+/// Runs the service: the database (embedded or given), the schema check, the HTTP server, and an orderly
+/// shutdown on SIGINT/SIGTERM (stop accepting, finish requests in flight, close connections, stop the
+/// embedded cluster).
+public enum AvropServer {
+    /// The database of the embedded default, in the embedded cluster.
+    static let embeddedDatabase = "avrop"
+    static let runtimeRole = "avrop_app"
+
+    public enum Failure: Error, CustomStringConvertible {
+        case outdatedSchema(pending: [Int])
+
+        public var description: String {
+            switch self {
+            case .outdatedSchema(let pending):
+                "the database schema is outdated (pending migrations: \(pending.map(String.init).joined(separator: ", "))); "
+                    + "run `avrop migrate` or start with --migrate"
+            }
+        }
+    }
+
+    public static func serve(_ configuration: AppConfiguration, logger: Logger) async throws {
+        let migrator = try AvropSchema.migrator()
+        var cluster: LocalCluster?
+        let runtime: PostgresConfiguration
+        if let url = configuration.databaseURL {
+            runtime = PostgresConfiguration(url: url)
+            let connection = try await Connection.connect(runtime, logger: logger)
+            do {
+                if case .outdated(let pending) = try await migrator.status(connection) {
+                    guard configuration.migrate else { throw Failure.outdatedSchema(pending: pending) }
+                    let applied = try await migrator.migrate(connection)
+                    logger.info("applied migrations", metadata: ["versions": "\(applied)"])
+                }
+                await connection.close()
+            } catch {
+                await connection.close()
+                throw error
+            }
+        } else {
+            let embedded = try LocalCluster(directory: configuration.dataDirectory + "/postgres")
+            logger.info("starting the embedded PostgreSQL", metadata: ["directory": "\(embedded.directory)"])
+            try await embedded.start()
+            cluster = embedded
+            do {
+                try await prepareEmbeddedDatabase(embedded, migrator: migrator, logger: logger)
+            } catch {
+                try? await embedded.stop()
+                throw error
+            }
+            runtime = embedded.configuration(database: embeddedDatabase, user: runtimeRole)
+        }
+
+        let pool = ConnectionPool(configuration: runtime, maximumConnections: configuration.maximumConnections, logger: logger)
+        let app = buildApplication(
+            configuration: configuration,
+            database: AppDatabase(pool: pool, migrator: migrator),
+            logger: logger
+        ) { url in
+            logger.info("Avrop is running at \(url)")
+        }
+        var failure: (any Error)?
+        do {
+            try await app.runService()
+        } catch {
+            failure = error
+        }
+        await pool.close()
+        if let cluster {
+            logger.info("stopping the embedded PostgreSQL")
+            try await cluster.stop()
+        }
+        if let failure { throw failure }
+    }
+
+    /// Applies pending migrations: to the given database, or to the embedded one (started and stopped here).
+    public static func migrate(_ configuration: AppConfiguration, logger: Logger) async throws -> [Int] {
+        let migrator = try AvropSchema.migrator()
+        if let url = configuration.databaseURL {
+            let connection = try await Connection.connect(PostgresConfiguration(url: url), logger: logger)
+            let applied = try await migrator.migrate(connection)
+            await connection.close()
+            return applied
+        }
+        let embedded = try LocalCluster(directory: configuration.dataDirectory + "/postgres")
+        let wasRunning = embedded.serverProcessID != nil
+        try await embedded.start()
+        do {
+            let applied = try await prepareEmbeddedDatabase(embedded, migrator: migrator, logger: logger)
+            if !wasRunning { try await embedded.stop() }
+            return applied
+        } catch {
+            if !wasRunning { try? await embedded.stop() }
+            throw error
+        }
+    }
+
+    /// Creates the embedded database when absent and migrates it as the cluster's superuser (the owner).
+    @discardableResult
+    static func prepareEmbeddedDatabase(_ cluster: LocalCluster, migrator: Migrator, logger: Logger) async throws -> [Int] {
+        let admin = try await Connection.connect(cluster.configuration(database: "postgres"), logger: logger)
+        let exists = try await admin.query("SELECT 1 AS one FROM pg_database WHERE datname = \(embeddedDatabase)")
+        if exists.isEmpty {
+            try await admin.simpleQuery("CREATE DATABASE \(embeddedDatabase) ENCODING 'UTF8'")
+        }
+        await admin.close()
+        let owner = try await Connection.connect(cluster.configuration(database: embeddedDatabase), logger: logger)
+        do {
+            let applied = try await migrator.migrate(owner)
+            if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
+            await owner.close()
+            return applied
+        } catch {
+            await owner.close()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import AvropApp
+import Foundation
+import Logging
+
+/// The `avrop` command: parses arguments and hands over to `AvropApp`.
+@main
+struct Avrop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Avrop: call-offs under framework agreements with verified innovative solutions.",
+        subcommands: [Serve.self, Migrate.self, Version.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options shared by the commands that need a database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "Directory of the embedded PostgreSQL, used when no database URL is given.")
+    var dataDir = "./.avrop"
+
+    @Option(help: "An existing PostgreSQL (URI or conninfo); default: $AVROP_DATABASE_URL, else the embedded cluster.")
+    var databaseURL: String?
+
+    var resolvedURL: String? {
+        databaseURL ?? ProcessInfo.processInfo.environment["AVROP_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the web service.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Apply pending migrations to the given database instead of refusing to start.") var migrate = false
+
+    func run() async throws {
+        let logger = makeLogger()
+        let configuration = AppConfiguration(
+            host: host, port: port, dataDirectory: database.dataDir, databaseURL: database.resolvedURL, migrate: migrate
+        )
+        try await AvropServer.serve(configuration, logger: logger)
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let configuration = AppConfiguration(dataDirectory: database.dataDir, databaseURL: database.resolvedURL)
+        let applied = try await AvropServer.migrate(configuration, logger: makeLogger())
+        print(applied.isEmpty ? "The schema is current." : "Applied migrations: \(applied.map(String.init).joined(separator: ", "))")
+    }
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the version.")
+
+    func run() {
+        print("avrop \(AvropVersion.current)")
+    }
+}
+
+private func makeLogger() -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = ProcessInfo.processInfo.environment["AVROP_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        return handler
+    }
+    return Logger(label: "avrop")
+}
