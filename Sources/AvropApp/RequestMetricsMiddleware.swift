@@ -18,8 +18,9 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func count(_ request: Request, _ context: Context, _ status: HTTPResponse.Status) {
-        // The route pattern, never the raw path: ids in paths would make one series per resource.
-        let route = context.endpointPath ?? "unmatched"
+        // The route pattern, never the raw path: ids in paths would make one series per resource. Hummingbird
+        // names unmatched requests "NotFound".
+        let route = context.endpointPath ?? "NotFound"
         Counter(
             label: "avrop_http_requests_total",
             dimensions: [("route", route), ("method", request.method.rawValue), ("status", String(status.code))],

@@ -61,6 +61,9 @@ public final class Connection: @unchecked Sendable {
             PQfinish(handle)
             throw PostgresError(kind: .connection, message: message)
         }
+        // libpq prints notices (e.g. "relation already exists, skipping") to stderr by default; they are
+        // not errors, and stderr is the service's log.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         return handle
     }
 
