@@ -1,5 +1,6 @@
 import CLibPQ
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,24 +10,37 @@ public import Logging
 
 /// One connection to PostgreSQL through libpq.
 ///
-/// libpq's calls block, so every call on a connection runs on the connection's own serial dispatch queue,
-/// never on a SwiftNIO event loop or the Swift concurrency pool; callers suspend until it is done. A
-/// connection serves one caller at a time (the pool hands it out exclusively).
+/// libpq's calls block, so all work on a connection runs on the connection's own serial dispatch queue,
+/// never on a SwiftNIO event loop or the Swift concurrency pool; callers suspend until it is done. How a
+/// statement waits for its result is the configuration's `ExecutionModel` (see there for the measurements
+/// behind the default). A connection serves one caller at a time (the pool hands it out exclusively).
 ///
-/// `@unchecked Sendable`: the `PGconn` is touched only on `queue`, which serialises all access.
+/// Cancelling the calling task cancels the running statement on the server (`PQcancel`); the statement
+/// then fails with SQLSTATE 57014, and the connection is marked `wasCancelled` so that the pool discards it
+/// rather than risk a late cancel request hitting its next user's statement.
+///
+/// `@unchecked Sendable`: the `PGconn` is touched only on `queue`, which serialises all access; the
+/// `PGcancel` object is made for use from other threads; the flags are atomics.
 public final class Connection: @unchecked Sendable {
-    private let queue: DispatchQueue
+    let queue: DispatchQueue
     /// Only read or written on `queue`.
-    private var handle: OpaquePointer?
+    var handle: OpaquePointer?
+    /// libpq's cancel object for this connection; `PQcancel` may be called on it from any thread.
+    private let cancelObject: OpaquePointer?
+    private let cancelled = Atomic<Bool>(false)
+    let executionModel: ExecutionModel
     private let logger: Logger
 
-    private init(handle: OpaquePointer, queue: DispatchQueue, logger: Logger) {
+    private init(handle: OpaquePointer, queue: DispatchQueue, executionModel: ExecutionModel, logger: Logger) {
         self.handle = handle
         self.queue = queue
+        self.cancelObject = PQgetCancel(handle)
+        self.executionModel = executionModel
         self.logger = logger
     }
 
     deinit {
+        if let cancelObject { PQfreeCancel(cancelObject) }
         if let handle { PQfinish(handle) }
     }
 
@@ -35,42 +49,25 @@ public final class Connection: @unchecked Sendable {
         let queue = DispatchQueue(label: "avrop.postgres.connection")
         let handle: OpaqueHandle = try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result { try OpaqueHandle(open(configuration)) })
+                continuation.resume(with: Result { try OpaqueHandle(LibPQ.open(configuration)) })
             }
         }
-        let connection = Connection(handle: handle.pointer, queue: queue, logger: logger)
+        let connection = Connection(handle: handle.pointer, queue: queue, executionModel: configuration.executionModel, logger: logger)
         try await connection.simpleQuery("SET TIME ZONE 'UTC'; SET DateStyle TO 'ISO, YMD'; SET application_name TO 'avrop'")
         return connection
-    }
-
-    private static func open(_ configuration: PostgresConfiguration) throws -> OpaquePointer {
-        let keywords = configuration.parameters.map { strdup($0.keyword) } + [nil]
-        let values = configuration.parameters.map { strdup($0.value) } + [nil]
-        defer {
-            keywords.forEach { free($0) }
-            values.forEach { free($0) }
-        }
-        let handle = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywordPointers in
-            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
-                PQconnectdbParams(keywordPointers.baseAddress, valuePointers.baseAddress, configuration.expandsDatabaseName ? 1 : 0)
-            }
-        }
-        guard let handle else { throw PostgresError(kind: .connection, message: "libpq could not allocate a connection") }
-        guard PQstatus(handle) == CONNECTION_OK else {
-            let message = String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace
-            PQfinish(handle)
-            throw PostgresError(kind: .connection, message: message)
-        }
-        // libpq prints notices (e.g. "relation already exists, skipping") to stderr by default; they are
-        // not errors, and stderr is the service's log.
-        PQsetNoticeProcessor(handle, { _, _ in }, nil)
-        return handle
     }
 
     /// Runs `sql` and returns its rows.
     @discardableResult
     public func query(_ sql: SQL) async throws -> Rows {
-        try await run { handle in try Self.execute(sql, on: handle) }
+        try await cancellable {
+            switch executionModel {
+            case .dedicatedQueue:
+                try await run { handle in try LibPQ.execute(sql, on: handle) }
+            case .socketReadiness:
+                try await executeOnReadiness(sql)
+            }
+        }
     }
 
     /// Runs `sql` and returns how many rows it affected.
@@ -81,22 +78,39 @@ public final class Connection: @unchecked Sendable {
 
     /// Runs one or more statements without parameters (simple query protocol), e.g. a migration file.
     public func simpleQuery(_ text: String) async throws {
-        try await run { handle in
-            guard let result = PQexec(handle, text) else { throw Self.connectionError(handle) }
-            _ = try Self.check(result, handle)
+        try await cancellable {
+            try await run { handle in
+                guard let result = PQexec(handle, text) else { throw LibPQ.connectionError(handle) }
+                _ = try LibPQ.check(result, handle)
+            }
         }
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws (and rethrows).
+    ///
+    /// - Parameters:
+    ///   - isolation: the transaction's isolation level.
+    ///   - settings: run-time parameters set for this transaction only (`set_config(name, value, true)`),
+    ///     e.g. the acting user for row-level security.
     @discardableResult
-    public func withTransaction<T>(_ body: (Connection) async throws -> T) async throws -> T {
-        try await simpleQuery("BEGIN")
+    public func withTransaction<T>(
+        isolation: IsolationLevel = .readCommitted,
+        settings: [(name: String, value: String)] = [],
+        _ body: (Connection) async throws -> T
+    ) async throws -> T {
+        try await simpleQuery("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
         let value: T
         do {
+            for setting in settings {
+                try await execute("SELECT set_config(\(setting.name), \(setting.value), true)")
+            }
             value = try await body(self)
         } catch {
             do {
-                try await simpleQuery("ROLLBACK")
+                try await run { handle in
+                    guard let result = PQexec(handle, "ROLLBACK") else { throw LibPQ.connectionError(handle) }
+                    _ = try LibPQ.check(result, handle)
+                }
             } catch let rollbackError {
                 logger.warning("rollback failed", metadata: ["error": "\(rollbackError)"])
             }
@@ -106,13 +120,28 @@ public final class Connection: @unchecked Sendable {
         return value
     }
 
+    /// Whether a cancel request was sent for a statement on this connection.
+    public var wasCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
     /// Whether the connection is open and idle outside a transaction, i.e. fit to hand to the next caller.
+    /// Reads whatever the server sent meanwhile without waiting, so a connection whose server went away
+    /// (restart, `pg_terminate_backend`) is found broken here instead of failing its next statement.
     public var isReusable: Bool {
         get async {
-            (try? await run { handle in
-                PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+            guard !wasCancelled else { return false }
+            return (try? await run { handle in
+                // libpq's socket is non-blocking, so these reads never wait. A terminated session sends its
+                // goodbye and closes: the first read takes the message, the second meets the end of stream
+                // and marks the connection bad.
+                PQconsumeInput(handle) == 1 && PQconsumeInput(handle) == 1
+                    && PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
             }) ?? false
         }
+    }
+
+    /// The server process serving this connection.
+    public var backendProcessID: Int32 {
+        get async { (try? await run { PQbackendPID($0) }) ?? 0 }
     }
 
     /// Closes the connection; later calls throw `.closed`.
@@ -126,9 +155,9 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
-    // MARK: - libpq on the connection's queue
+    // MARK: - Running work on the connection's queue
 
-    private func run<T: Sendable>(_ work: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+    func run<T: Sendable>(_ work: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 guard let handle = self.handle else {
@@ -140,74 +169,44 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
-    private static func execute(_ sql: SQL, on handle: OpaquePointer) throws -> Rows {
-        let binds = sql.binds
-        // Every parameter's bytes live in one buffer; text values get a NUL terminator (libpq reads them as
-        // C strings), binary values are read by length.
-        var buffer: [UInt8] = []
-        var offsets: [Int?] = []
-        for bind in binds {
-            if let bytes = bind.bytes {
-                offsets.append(buffer.count)
-                buffer.append(contentsOf: bytes)
-                buffer.append(0)
-            } else {
-                offsets.append(nil)
-            }
-        }
-        let types = binds.map { $0.type.rawValue }
-        let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
-        let formats = binds.map { $0.format.rawValue }
-        let result = buffer.withUnsafeBufferPointer { bufferPointer in
-            let base = UnsafeRawPointer(bufferPointer.baseAddress)
-            let values: [UnsafePointer<CChar>?] = offsets.map { offset in
-                offset.flatMap { base?.advanced(by: $0).assumingMemoryBound(to: CChar.self) }
-            }
-            return PQexecParams(handle, sql.text, Int32(binds.count), types, values, lengths, formats, PostgresFormat.text.rawValue)
-        }
-        guard let result else { throw connectionError(handle) }
-        return try check(result, handle)
-    }
-
-    /// Turns a finished result into rows, or its error into a `PostgresError` (freeing the result).
-    private static func check(_ result: OpaquePointer, _ handle: OpaquePointer) throws -> Rows {
-        switch PQresultStatus(result) {
-        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
-            return Rows(storage: ResultStorage(result: result), affectedRows: affected)
-        default:
-            defer { PQclear(result) }
-            func field(_ code: Character) -> String? {
-                guard let ascii = code.asciiValue, let value = PQresultErrorField(result, Int32(ascii)) else { return nil }
-                return String(cString: value)
-            }
-            guard let state = field("C") else { throw connectionError(handle) }
-            throw PostgresError(
-                kind: .server,
-                code: PostgresError.Code(rawValue: state),
-                constraint: field("n"),
-                message: field("M") ?? "",
-                detail: field("D")
-            )
+    /// Runs `work`; if the calling task is cancelled meanwhile, asks the server to cancel the statement.
+    private func cancellable<T>(_ work: () async throws -> T) async throws -> T {
+        try Task.checkCancellation()
+        return try await withTaskCancellationHandler(operation: work) {
+            self.sendCancelRequest()
         }
     }
 
-    private static func connectionError(_ handle: OpaquePointer) -> PostgresError {
-        let message = String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace
-        return PostgresError(kind: PQstatus(handle) == CONNECTION_OK ? .client : .connection, message: message)
+    private func sendCancelRequest() {
+        guard let cancelObject else { return }
+        cancelled.store(true, ordering: .relaxed)
+        var message = [CChar](repeating: 0, count: 256)
+        if PQcancel(cancelObject, &message, Int32(message.count)) == 0 {
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            logger.warning("cancel request failed", metadata: ["error": "\(text)"])
+        }
     }
+}
+
+/// How a connection waits for the server's answer. Measured with `bench/run postgres` (see the Postgres
+/// module's README section in the repository README for the figures).
+public enum ExecutionModel: Sendable {
+    /// The connection's queue blocks in libpq (`PQexecParams`) until the result is complete.
+    case dedicatedQueue
+    /// The statement is sent with `PQsendQueryParams`; a dispatch read source on `PQsocket` wakes the queue
+    /// when data arrives (`PQconsumeInput`, `PQisBusy`, `PQgetResult`); no thread waits meanwhile.
+    case socketReadiness
+}
+
+/// A transaction isolation level.
+public enum IsolationLevel: String, Sendable {
+    case readCommitted = "READ COMMITTED"
+    case repeatableRead = "REPEATABLE READ"
+    case serializable = "SERIALIZABLE"
 }
 
 /// Carries a fresh `PGconn` from the opening queue to its `Connection`; nothing else holds it meanwhile.
 private struct OpaqueHandle: @unchecked Sendable {
     let pointer: OpaquePointer
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
-}
-
-extension String {
-    var trimmingTrailingWhitespace: String {
-        var text = self
-        while let last = text.last, last.isWhitespace { text.removeLast() }
-        return text
-    }
 }

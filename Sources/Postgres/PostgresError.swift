@@ -30,6 +30,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let deadlockDetected = Code(rawValue: "40P01")
         public static let queryCanceled = Code(rawValue: "57014")
         public static let lockNotAvailable = Code(rawValue: "55P03")
+        public static let connectionFailure = Code(rawValue: "08006")
+        public static let adminShutdown = Code(rawValue: "57P01")
         public static let insufficientPrivilege = Code(rawValue: "42501")
         public static let undefinedTable = Code(rawValue: "42P01")
     }
@@ -50,6 +52,11 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.constraint = constraint
         self.message = message
         self.detail = detail
+    }
+
+    /// Whether running the same transaction again may succeed: a serialization failure or a deadlock.
+    public var isTransient: Bool {
+        code == .serializationFailure || code == .deadlockDetected
     }
 
     public var description: String {

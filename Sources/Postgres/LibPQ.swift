@@ -1,0 +1,109 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The libpq calls behind `Connection`, as plain functions on a `PGconn`. Only ever called on the
+/// connection's queue.
+enum LibPQ {
+    static func open(_ configuration: PostgresConfiguration) throws -> OpaquePointer {
+        let keywords = configuration.parameters.map { strdup($0.keyword) } + [nil]
+        let values = configuration.parameters.map { strdup($0.value) } + [nil]
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let handle = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywordPointers in
+            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
+                PQconnectdbParams(keywordPointers.baseAddress, valuePointers.baseAddress, configuration.expandsDatabaseName ? 1 : 0)
+            }
+        }
+        guard let handle else { throw PostgresError(kind: .connection, message: "libpq could not allocate a connection") }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace
+            PQfinish(handle)
+            throw PostgresError(kind: .connection, message: message)
+        }
+        // libpq prints notices (e.g. "relation already exists, skipping") to stderr by default; they are
+        // not errors, and stderr is the service's log.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        return handle
+    }
+
+    /// Runs `sql` with `PQexecParams`, blocking until the result is complete.
+    static func execute(_ sql: SQL, on handle: OpaquePointer) throws -> Rows {
+        let result = withParameters(sql) { count, types, values, lengths, formats in
+            PQexecParams(handle, sql.text, count, types, values, lengths, formats, PostgresFormat.text.rawValue)
+        }
+        guard let result else { throw connectionError(handle) }
+        return try check(result, handle)
+    }
+
+    /// Calls `body` with libpq's parameter arrays for `sql`. Every parameter's bytes live in one buffer;
+    /// text values get a NUL terminator (libpq reads them as C strings), binary values are read by length.
+    static func withParameters<R>(
+        _ sql: SQL,
+        _ body: (Int32, [UInt32], [UnsafePointer<CChar>?], [Int32], [Int32]) -> R
+    ) -> R {
+        let binds = sql.binds
+        var buffer: [UInt8] = []
+        var offsets: [Int?] = []
+        for bind in binds {
+            if let bytes = bind.bytes {
+                offsets.append(buffer.count)
+                buffer.append(contentsOf: bytes)
+                buffer.append(0)
+            } else {
+                offsets.append(nil)
+            }
+        }
+        let types = binds.map { $0.type.rawValue }
+        let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
+        let formats = binds.map { $0.format.rawValue }
+        return buffer.withUnsafeBufferPointer { bufferPointer in
+            let base = UnsafeRawPointer(bufferPointer.baseAddress)
+            let values: [UnsafePointer<CChar>?] = offsets.map { offset in
+                offset.flatMap { base?.advanced(by: $0).assumingMemoryBound(to: CChar.self) }
+            }
+            return body(Int32(binds.count), types, values, lengths, formats)
+        }
+    }
+
+    /// Turns a finished result into rows, or its error into a `PostgresError` (freeing the result).
+    static func check(_ result: OpaquePointer, _ handle: OpaquePointer) throws -> Rows {
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+            return Rows(storage: ResultStorage(result: result), affectedRows: affected)
+        default:
+            defer { PQclear(result) }
+            func field(_ code: Character) -> String? {
+                guard let ascii = code.asciiValue, let value = PQresultErrorField(result, Int32(ascii)) else { return nil }
+                return String(cString: value)
+            }
+            guard let state = field("C") else { throw connectionError(handle) }
+            throw PostgresError(
+                kind: .server,
+                code: PostgresError.Code(rawValue: state),
+                constraint: field("n"),
+                message: field("M") ?? "",
+                detail: field("D")
+            )
+        }
+    }
+
+    static func connectionError(_ handle: OpaquePointer) -> PostgresError {
+        let message = String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace
+        return PostgresError(kind: PQstatus(handle) == CONNECTION_OK ? .client : .connection, message: message)
+    }
+}
+
+extension String {
+    var trimmingTrailingWhitespace: String {
+        var text = self
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        return text
+    }
+}
