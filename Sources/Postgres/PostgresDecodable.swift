@@ -65,6 +65,27 @@ extension Int32: PostgresDecodable {
     }
 }
 
+extension Int16: PostgresDecodable {
+    public static func decode(from cell: PostgresCell) throws -> Int16 {
+        guard let value = Int16(try cell.text(of: [.int2], for: Int16.self)) else { throw cell.error(Int16.self, .invalidValue) }
+        return value
+    }
+}
+
+extension Float: PostgresDecodable {
+    public static func decode(from cell: PostgresCell) throws -> Float {
+        let text = try cell.text(of: [.float4], for: Float.self)
+        switch text {
+        case "NaN": return .nan
+        case "Infinity": return .infinity
+        case "-Infinity": return -.infinity
+        default:
+            guard let value = Float(text) else { throw cell.error(Float.self, .invalidValue) }
+            return value
+        }
+    }
+}
+
 extension Double: PostgresDecodable {
     public static func decode(from cell: PostgresCell) throws -> Double {
         let text = try cell.text(of: [.float4, .float8], for: Double.self)

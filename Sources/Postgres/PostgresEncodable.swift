@@ -41,6 +41,20 @@ extension Int32: PostgresEncodable {
     public func postgresBind() -> PostgresBind { .text(.int4, String(self)) }
 }
 
+extension Int16: PostgresEncodable {
+    public static var postgresType: PostgresType { .int2 }
+    public func postgresBind() -> PostgresBind { .text(.int2, String(self)) }
+}
+
+extension Float: PostgresEncodable {
+    public static var postgresType: PostgresType { .float4 }
+    public func postgresBind() -> PostgresBind {
+        if isNaN { return .text(.float4, "NaN") }
+        if isInfinite { return .text(.float4, self < 0 ? "-Infinity" : "Infinity") }
+        return .text(.float4, description)
+    }
+}
+
 extension Double: PostgresEncodable {
     public static var postgresType: PostgresType { .float8 }
     public func postgresBind() -> PostgresBind {

@@ -17,6 +17,20 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable {
     public static let varchar = PostgresType(rawValue: 1043)
     public static let timestamptz = PostgresType(rawValue: 1184)
     public static let uuid = PostgresType(rawValue: 2950)
+    public static let json = PostgresType(rawValue: 114)
+    public static let jsonb = PostgresType(rawValue: 3802)
+
+    public static let boolArray = PostgresType(rawValue: 1000)
+    public static let byteaArray = PostgresType(rawValue: 1001)
+    public static let int2Array = PostgresType(rawValue: 1005)
+    public static let int4Array = PostgresType(rawValue: 1007)
+    public static let textArray = PostgresType(rawValue: 1009)
+    public static let varcharArray = PostgresType(rawValue: 1015)
+    public static let int8Array = PostgresType(rawValue: 1016)
+    public static let float4Array = PostgresType(rawValue: 1021)
+    public static let float8Array = PostgresType(rawValue: 1022)
+    public static let timestamptzArray = PostgresType(rawValue: 1185)
+    public static let uuidArray = PostgresType(rawValue: 2951)
 }
 
 /// How a value travels on the wire.
