@@ -95,6 +95,18 @@ public struct LocalCluster: Sendable {
         try await Self.offloaded { try stopBlocking() }
     }
 
+    /// Restarts the server (fast shutdown, then start), as an operator's `pg_ctl restart` would.
+    public func restart() async throws {
+        try await Self.offloaded {
+            let programs = try Self.locatePrograms()
+            let status = try ChildProcess.run(
+                asServerUser([programs.pgCtl, "-D", dataDirectory, "-l", logFile, "-m", "fast", "-w", "-t", "60", "restart"]),
+                outputFile: logFile
+            )
+            if status != 0 { throw Failure.startFailed(logTail: logTail()) }
+        }
+    }
+
     /// Stops the server at once (immediate shutdown), blocking the calling thread: for exit handlers, where
     /// nothing asynchronous can run any more.
     public func stopImmediately() {

@@ -72,3 +72,38 @@ struct LocalClusterTests {
         #expect(throws: LocalCluster.Failure.self) { try LocalCluster(directory: long) }
     }
 }
+
+@Suite("The pool recovers from a server restart")
+struct RestartRecoveryTests {
+    @Test func theNextRequestAfterPgCtlRestartSucceeds() async throws {
+        let directory = "/tmp/avrop-rr-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let cluster = try LocalCluster(directory: directory, settings: [("fsync", "off")])
+        try await cluster.start()
+        let pool = ConnectionPool(configuration: cluster.configuration(), maximumConnections: 4)
+        do {
+            // Fill the pool with idle connections that the restart will break.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        _ = try await pool.withConnection { try await $0.execute("SELECT pg_sleep(0.05)") }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(pool.statistics.idle == 4)
+            try await cluster.restart()
+            // Every one of the next requests succeeds at its first try: no service restart, no error.
+            for _ in 0..<6 {
+                let one = try await pool.withConnection { try await $0.query("SELECT 1 AS one").first?.decode("one", as: Int.self) }
+                #expect(one == 1)
+            }
+            await pool.close()
+            try await cluster.stop()
+        } catch {
+            await pool.close()
+            try? await cluster.stop()
+            throw error
+        }
+    }
+}
