@@ -10,10 +10,13 @@ public struct AppDatabase: Sendable {
         self.migrator = migrator
     }
 
-    /// Whether the database answers and its schema is the one this program carries.
-    public func isReady() async -> Bool {
+    /// Whether the database answers and its schema is the one this program carries. A saturated pool is
+    /// not an answer either way: its `PoolTimeoutError` is thrown (and becomes 503 with `Retry-After`).
+    public func isReady() async throws -> Bool {
         do {
             return try await pool.withConnection { try await migrator.status($0) } == .current
+        } catch let error as PoolTimeoutError {
+            throw error
         } catch {
             return false
         }

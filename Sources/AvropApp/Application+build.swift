@@ -1,7 +1,6 @@
 public import Hummingbird
 public import Logging
 import NIOCore
-public import Prometheus
 
 /// Builds the HTTP application: the composition root that `avrop serve` and the tests share.
 ///
@@ -12,11 +11,11 @@ public import Prometheus
 public func buildApplication(
     configuration: AppConfiguration,
     database: AppDatabase,
+    telemetry: AppTelemetry = AppTelemetry(),
     logger: Logger,
     onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let metrics = PrometheusCollectorRegistry()
-    let router = buildRouter(database: database, metrics: metrics)
+    let router = buildRouter(database: database, telemetry: telemetry)
     let host = configuration.host
     return Application(
         router: router,
@@ -30,9 +29,10 @@ public func buildApplication(
 }
 
 /// The router alone, for tests that drive it without a socket.
-public func buildRouter(database: AppDatabase, metrics: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+public func buildRouter(database: AppDatabase, telemetry: AppTelemetry) -> Router<BasicRequestContext> {
     let router = Router()
-    router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: metrics)))
+    router.add(middleware: RequestTelemetryMiddleware(telemetry: telemetry))
+    router.add(middleware: DatabaseBusyMiddleware())
     router.get("/") { _, _ in
         Response(
             status: .ok,
@@ -44,7 +44,7 @@ public func buildRouter(database: AppDatabase, metrics: PrometheusCollectorRegis
     router.get("/healthz") { _, _ in "ok\n" }
     // The database answers and has the schema this program expects: safe to send traffic here.
     router.get("/readyz") { _, _ -> Response in
-        let ready = await database.isReady()
+        let ready = try await database.isReady()
         return Response(
             status: ready ? .ok : .serviceUnavailable,
             headers: [.contentType: "text/plain; charset=utf-8"],
@@ -52,8 +52,9 @@ public func buildRouter(database: AppDatabase, metrics: PrometheusCollectorRegis
         )
     }
     router.get("/metrics") { _, _ -> Response in
+        telemetry.recordPool(database.pool.statistics)
         var text: [UInt8] = []
-        metrics.emit(into: &text)
+        telemetry.registry.emit(into: &text)
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -54,10 +54,17 @@ public enum AvropServer {
             runtime = embedded.configuration(database: embeddedDatabase, user: runtimeRole)
         }
 
-        let pool = ConnectionPool(configuration: runtime, maximumConnections: configuration.maximumConnections, logger: logger)
+        let telemetry = AppTelemetry()
+        let pool = ConnectionPool(
+            configuration: runtime,
+            maximumConnections: configuration.maximumConnections,
+            logger: logger,
+            waitObserver: telemetry.poolWaitObserver
+        )
         let app = buildApplication(
             configuration: configuration,
             database: AppDatabase(pool: pool, migrator: migrator),
+            telemetry: telemetry,
             logger: logger
         ) { url in
             logger.info("Avrop is running at \(url)")

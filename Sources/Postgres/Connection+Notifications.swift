@@ -15,9 +15,14 @@ extension Connection {
                         return
                     }
                     let source = DispatchSource.makeReadSource(fileDescriptor: PQsocket(handle), queue: self.queue)
-                    box.install(source, continuation)
-                    source.setEventHandler {
-                        guard PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else {
+                    // A read source on Linux may not fire again for an end of stream that arrived together with
+                    // the server's goodbye; a slow timer makes sure a lost connection is found all the same.
+                    let timer = DispatchSource.makeTimerSource(queue: self.queue)
+                    box.install(source, timer, continuation)
+                    let poll = {
+                        // The second read finds an end of stream that the first one's data hid; libpq's socket
+                        // is non-blocking, so neither waits.
+                        guard PQconsumeInput(handle) == 1, PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else {
                             box.finish(throwing: LibPQ.connectionError(handle))
                             return
                         }
@@ -26,7 +31,13 @@ extension Connection {
                             PQfreemem(notification)
                         }
                     }
+                    source.setEventHandler(handler: poll)
+                    timer.setEventHandler(handler: poll)
+                    timer.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1), leeway: .milliseconds(100))
                     source.resume()
+                    timer.resume()
+                    // Notifications that arrived with the LISTEN's answer are already in libpq's buffer.
+                    poll()
                 }
             }
         } onCancel: {
@@ -39,11 +50,13 @@ extension Connection {
 /// connection's queue, hence `@unchecked Sendable`.
 private final class SourceBox: @unchecked Sendable {
     private var source: (any DispatchSourceRead)?
+    private var timer: (any DispatchSourceTimer)?
     private var continuation: CheckedContinuation<Void, any Error>?
     private var cancelledEarly = false
 
-    func install(_ source: any DispatchSourceRead, _ continuation: CheckedContinuation<Void, any Error>) {
+    func install(_ source: any DispatchSourceRead, _ timer: any DispatchSourceTimer, _ continuation: CheckedContinuation<Void, any Error>) {
         self.source = source
+        self.timer = timer
         self.continuation = continuation
         if cancelledEarly { finish(throwing: CancellationError()) }
     }
@@ -55,6 +68,8 @@ private final class SourceBox: @unchecked Sendable {
         }
         source?.cancel()
         source = nil
+        timer?.cancel()
+        timer = nil
         self.continuation = nil
         continuation.resume(throwing: error)
     }

@@ -43,7 +43,9 @@ private final class ResultWaiter: @unchecked Sendable {
     }
 
     func socketReadable(_ source: any DispatchSourceRead) {
-        guard PQconsumeInput(handle) == 1 else {
+        // Twice: the second read finds an end of stream that arrived with the data (a read source may not
+        // fire again for it on Linux). libpq's socket is non-blocking, so neither read waits.
+        guard PQconsumeInput(handle) == 1, PQconsumeInput(handle) == 1 else {
             finish(source, .failure(LibPQ.connectionError(handle)))
             return
         }

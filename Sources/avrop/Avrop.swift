@@ -64,9 +64,17 @@ struct Version: ParsableCommand {
 }
 
 private func makeLogger() -> Logger {
+    let environment = ProcessInfo.processInfo.environment
+    let level = environment["AVROP_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    let json = environment["AVROP_LOG_FORMAT"] == "json"
     LoggingSystem.bootstrap { label in
+        if json {
+            var handler = JSONLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
         var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = ProcessInfo.processInfo.environment["AVROP_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        handler.logLevel = level
         return handler
     }
     return Logger(label: "avrop")

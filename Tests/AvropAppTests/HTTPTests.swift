@@ -12,16 +12,18 @@ import Testing
 struct HTTPTests {
     private func withApp(
         _ configuration: PostgresConfiguration,
-        _ body: @Sendable (any TestClientProtocol) async throws -> Void
+        framework: TestingSetup = .router,
+        pool makePool: (PostgresConfiguration) -> ConnectionPool = { ConnectionPool(configuration: $0, maximumConnections: 2) },
+        _ body: @Sendable (any TestClientProtocol, ConnectionPool) async throws -> Void
     ) async throws {
-        let pool = ConnectionPool(configuration: configuration.with("user", "avrop_app"), maximumConnections: 2)
+        let pool = makePool(configuration.with("user", "avrop_app"))
         let app = buildApplication(
             configuration: AppConfiguration(port: 0),
             database: AppDatabase(pool: pool, migrator: try AvropSchema.migrator()),
             logger: Logger(label: "test")
         )
         do {
-            try await app.test(.router, body)
+            try await app.test(framework) { client in try await body(client, pool) }
             await pool.close()
         } catch {
             await pool.close()
@@ -31,7 +33,7 @@ struct HTTPTests {
 
     @Test func healthzAndReadyzAnswerWhenTheDatabaseIsCurrent() async throws {
         try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
-            try await withApp(configuration) { client in
+            try await withApp(configuration) { client, _ in
                 try await client.execute(uri: "/healthz", method: .get) { response in
                     #expect(response.status == .ok)
                 }
@@ -78,7 +80,7 @@ struct HTTPTests {
         await owner.close()
 
         do {
-            try await withApp(cluster.configuration(database: "avrop")) { client in
+            try await withApp(cluster.configuration(database: "avrop")) { client, _ in
                 try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
                 try await cluster.stop()
                 try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .serviceUnavailable) }
@@ -100,7 +102,7 @@ struct HTTPTests {
 
     @Test func metricsCountRequestsByRouteAndStatus() async throws {
         try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
-            try await withApp(configuration) { client in
+            try await withApp(configuration) { client, _ in
                 for _ in 0..<3 { try await client.execute(uri: "/healthz", method: .get) { _ in } }
                 try await client.execute(uri: "/no-such-page/123", method: .get) { #expect($0.status == .notFound) }
                 try await client.execute(uri: "/metrics", method: .get) { response in
@@ -112,6 +114,11 @@ struct HTTPTests {
                     // Unmatched paths share Hummingbird's one series: no path (or id in it) becomes a label.
                     #expect(text.contains(#"route="NotFound",method="GET",status="404""#))
                     #expect(!text.contains("no-such-page"))
+                    #expect(text.contains(#"avrop_http_request_duration_seconds_bucket{route="/healthz",method="GET",le="0.005"}"#))
+                    #expect(text.contains(#"avrop_http_request_duration_seconds_count{route="/healthz",method="GET"} 3"#))
+                    #expect(text.contains(#"avrop_db_pool_connections{state="idle"}"#))
+                    #expect(text.contains(#"avrop_db_pool_connections{state="in_use"}"#))
+                    #expect(text.contains("avrop_db_pool_waiting 0"))
                 }
             }
         }
@@ -119,7 +126,7 @@ struct HTTPTests {
 
     @Test func theStartPageSaysInSwedishWhatAvropIs() async throws {
         try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
-            try await withApp(configuration) { client in
+            try await withApp(configuration) { client, _ in
                 try await client.execute(uri: "/", method: .get) { response in
                     #expect(response.status == .ok)
                     #expect(response.headers[.contentType] == "text/html; charset=utf-8")
@@ -128,6 +135,70 @@ struct HTTPTests {
                     #expect(html.contains("ramavtal"))
                     #expect(html.contains("avrop"))
                 }
+            }
+        }
+    }
+
+    @Test func requestIDsAreEchoedOrMade() async throws {
+        try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
+            try await withApp(configuration) { client, _ in
+                try await client.execute(uri: "/healthz", method: .get, headers: [.init("X-Request-ID")!: "abc-123"]) { response in
+                    #expect(response.headers[.init("X-Request-ID")!] == "abc-123")
+                }
+                try await client.execute(uri: "/healthz", method: .get, headers: [.init("X-Request-ID")!: "bad id with spaces"]) { response in
+                    let id = try #require(response.headers[.init("X-Request-ID")!])
+                    #expect(UUID(uuidString: id) != nil)
+                }
+                try await client.execute(uri: "/missing", method: .get) { response in
+                    #expect(response.status == .notFound)
+                    #expect(response.headers[.init("X-Request-ID")!] != nil)
+                }
+            }
+        }
+    }
+
+    @Test func aSaturatedPoolAnswers503WithRetryAfter() async throws {
+        try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
+            try await withApp(configuration, pool: {
+                ConnectionPool(configuration: $0, maximumConnections: 1, acquireTimeout: .milliseconds(100))
+            }) { client, pool in
+                let busy = Task { try await pool.withConnection { try await $0.execute("SELECT pg_sleep(1)") } }
+                while pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                try await client.execute(uri: "/readyz", method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    #expect(response.headers[.retryAfter] == "1")
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                    #expect(String(buffer: response.body).contains("database-busy"))
+                }
+                _ = try await busy.value
+            }
+        }
+    }
+
+    /// No event loop blocks on the database: with every connection busy, the process still answers.
+    @Test func healthzAnswersWithin50msWhileEveryConnectionSleeps() async throws {
+        try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
+            try await withApp(configuration, framework: .live, pool: {
+                ConnectionPool(configuration: $0, maximumConnections: 4)
+            }) { client, pool in
+                let sleepers = (0..<4).map { _ in
+                    Task { try await pool.withConnection { try await $0.execute("SELECT pg_sleep(2)") } }
+                }
+                while pool.statistics.inUse < 4 { try await Task.sleep(for: .milliseconds(10)) }
+                try await Task.sleep(for: .milliseconds(100))
+                var times: [Duration] = []
+                for _ in 0..<11 {
+                    let started = ContinuousClock.now
+                    try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+                    times.append(ContinuousClock.now - started)
+                }
+                times.sort()
+                // A blocked event loop would hold every answer for the sleepers' 2 s. The median is the
+                // figure; other test processes share these two cores, so one slow answer proves nothing.
+                #expect(times[5] < .milliseconds(50), "median /healthz: \(times[5])")
+                #expect(times[10] < .seconds(1), "slowest /healthz: \(times[10])")
+                #expect(pool.statistics.inUse == 4, "the sleepers were still running")
+                for sleeper in sleepers { _ = try await sleeper.value }
             }
         }
     }

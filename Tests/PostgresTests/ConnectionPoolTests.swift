@@ -128,6 +128,7 @@ struct ConnectionPoolTests {
             let pool = ConnectionPool(configuration: configuration, maximumConnections: 4)
             try await pool.withConnection { try await $0.simpleQuery("CREATE TABLE ceiling (used int8); INSERT INTO ceiling VALUES (0)") }
             let attempts = Shared(0)
+            let read = Shared(0)
             // Each transaction reads then writes the same row under SERIALIZABLE; run together, all but one
             // fail with 40001 and must be run again.
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -136,7 +137,9 @@ struct ConnectionPoolTests {
                         try await pool.withTransaction(isolation: .serializable, attempts: 10) { connection in
                             attempts.update { $0 += 1 }
                             let used = try await connection.query("SELECT used FROM ceiling").first?.decode("used", as: Int.self) ?? 0
-                            try await connection.execute("SELECT pg_sleep(0.05)")
+                            // First attempts wait until all four have read, so that they surely conflict.
+                            read.update { $0 += 1 }
+                            while read.value < 4 { try await Task.sleep(for: .milliseconds(5)) }
                             try await connection.execute("UPDATE ceiling SET used = \(used + 1)")
                         }
                     }
@@ -155,6 +158,7 @@ struct ConnectionPoolTests {
             let pool = ConnectionPool(configuration: configuration, maximumConnections: 2)
             try await pool.withConnection { try await $0.simpleQuery("CREATE TABLE account (id int PRIMARY KEY, n int); INSERT INTO account VALUES (1, 0), (2, 0)") }
             let attempts = Shared(0)
+            let locked = Shared(0)
             // Two transactions lock the rows in opposite order: PostgreSQL kills one with 40P01.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (first, second) in [(1, 2), (2, 1)] {
@@ -162,7 +166,9 @@ struct ConnectionPoolTests {
                         try await pool.withTransaction(attempts: 5) { connection in
                             attempts.update { $0 += 1 }
                             try await connection.execute("UPDATE account SET n = n + 1 WHERE id = \(first)")
-                            try await connection.execute("SELECT pg_sleep(0.2)")
+                            // Both hold their first row before either asks for its second: a sure deadlock.
+                            locked.update { $0 += 1 }
+                            while locked.value < 2 { try await Task.sleep(for: .milliseconds(5)) }
                             try await connection.execute("UPDATE account SET n = n + 1 WHERE id = \(second)")
                         }
                     }
