@@ -70,6 +70,13 @@ let package = Package(
             dependencies: ["Postgres"],
             swiftSettings: swiftSettings
         ),
+        // `bench/run postgres`: our Postgres module against pgbench on the same statements.
+        .executableTarget(
+            name: "PostgresBenchmark",
+            dependencies: ["Postgres"],
+            path: "bench/PostgresBenchmark",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PostgresTests",
             dependencies: ["Postgres", "PostgresTesting"],

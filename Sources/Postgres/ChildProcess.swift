@@ -10,16 +10,16 @@ import Darwin
 /// child's descriptors has exited, so after `pg_ctl start` it would wait for the server's whole life. Here
 /// the child's output goes to a file (or nowhere), its other descriptors are closed, and we wait for the
 /// child alone.
-enum ChildProcess {
-    struct Failure: Error, CustomStringConvertible {
-        var program: String
-        var status: Int32
-        var description: String { "\(program) failed with exit status \(status)" }
+public enum ChildProcess {
+    public struct Failure: Error, CustomStringConvertible {
+        public var program: String
+        public var status: Int32
+        public var description: String { "\(program) failed with exit status \(status)" }
     }
 
     /// Runs `arguments` (the first is looked up in `PATH`) and returns its exit status. Output is appended to
     /// `outputFile`, or discarded. Blocks the calling thread: call it off the event loops.
-    static func run(_ arguments: [String], outputFile: String? = nil) throws -> Int32 {
+    public static func run(_ arguments: [String], outputFile: String? = nil) throws -> Int32 {
         precondition(!arguments.isEmpty)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -33,12 +33,25 @@ enum ChildProcess {
             posix_spawn_file_actions_addclose(&actions, descriptor)
         }
 
+        // The child starts with no signal blocked and default handlers: we may be on a thread that blocks
+        // signals (Dispatch's do), and a program such as pgbench, whose -T needs SIGALRM, would never stop.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = argv.withUnsafeBufferPointer { pointers -> Int32 in
             guard let base = pointers.baseAddress else { return EINVAL }
-            return posix_spawnp(&pid, arguments[0], &actions, nil, base, environ)
+            return posix_spawnp(&pid, arguments[0], &actions, &attributes, base, environ)
         }
         guard spawned == 0 else {
             throw Failure(program: arguments[0], status: -1)
@@ -53,7 +66,7 @@ enum ChildProcess {
     }
 
     /// Runs `arguments` and returns what it printed (stdout and stderr), or `nil` if it failed.
-    static func output(_ arguments: [String]) -> String? {
+    public static func output(_ arguments: [String]) -> String? {
         let path = "/tmp/avrop-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { unlink(path) }
         guard (try? run(arguments, outputFile: path)) == 0 else { return nil }

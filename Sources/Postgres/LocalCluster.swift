@@ -242,8 +242,26 @@ public struct LocalCluster: Sendable {
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(15).joined(separator: "\n")
     }
 
-    /// `initdb` and `pg_ctl`: from PATH, then `pg_config --bindir`, then the newest `/usr/lib/postgresql/*/bin`.
+    /// The path of one of PostgreSQL's programs (e.g. `pgbench`), looked for where `initdb` is looked for.
+    public static func program(_ name: String) throws -> String {
+        for directory in programDirectories() where access(directory + "/" + name, X_OK) == 0 {
+            return directory + "/" + name
+        }
+        throw Failure.programsNotFound
+    }
+
+    /// `initdb` and `pg_ctl` from the first directory that has both.
     static func locatePrograms() throws -> (initdb: String, pgCtl: String) {
+        for directory in programDirectories() {
+            let initdb = directory + "/initdb", pgCtl = directory + "/pg_ctl"
+            if access(initdb, X_OK) == 0, access(pgCtl, X_OK) == 0 { return (initdb, pgCtl) }
+        }
+        throw Failure.programsNotFound
+    }
+
+    /// Where PostgreSQL's programs may be: PATH, then `pg_config --bindir`, then the newest
+    /// `/usr/lib/postgresql/*/bin` (Debian keeps them off PATH).
+    private static func programDirectories() -> [String] {
         var candidates: [String] = []
         if let path = ProcessInfo.processInfo.environment["PATH"] {
             candidates += path.split(separator: ":").map(String.init)
@@ -253,10 +271,6 @@ public struct LocalCluster: Sendable {
         }
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         candidates += versions.compactMap(Int.init).sorted(by: >).map { "/usr/lib/postgresql/\($0)/bin" }
-        for directory in candidates {
-            let initdb = directory + "/initdb", pgCtl = directory + "/pg_ctl"
-            if access(initdb, X_OK) == 0, access(pgCtl, X_OK) == 0 { return (initdb, pgCtl) }
-        }
-        throw Failure.programsNotFound
+        return candidates
     }
 }

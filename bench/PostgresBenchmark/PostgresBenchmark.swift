@@ -1,0 +1,151 @@
+import Foundation
+import Postgres
+
+/// Our `Postgres` module against PostgreSQL's own `pgbench`, on one private cluster, with the same
+/// statements over the same protocol: (a) a primary-key SELECT of one row, (b) a single-row INSERT in its
+/// own transaction; each at 1 and 8 concurrent connections. Prints one line per case and, last, the worst
+/// ratio of our throughput to pgbench's.
+@main
+struct PostgresBenchmark {
+    static let rows = 100_000
+    static let seconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "") ?? 5
+
+    struct Case {
+        let name: String
+        let clients: Int
+        let sql: @Sendable (Int) -> SQL
+        let pgbenchScript: String
+    }
+
+    static func main() async throws {
+        let directory = "/tmp/avrop-bench-\(getpid())"
+        let cluster = try LocalCluster(directory: directory, settings: [("max_connections", "50"), ("shared_buffers", "256MB")])
+        try await cluster.start()
+        do {
+            try await run(cluster)
+            try await cluster.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        } catch {
+            try? await cluster.stop()
+            throw error
+        }
+    }
+
+    static func run(_ cluster: LocalCluster) async throws {
+        let admin = try await Connection.connect(cluster.configuration())
+        try await admin.simpleQuery("""
+            DROP TABLE IF EXISTS bench_item, bench_log;
+            CREATE TABLE bench_item (id int8 PRIMARY KEY, name text NOT NULL, value int8 NOT NULL);
+            INSERT INTO bench_item SELECT i, 'artikel ' || i, i * 7 FROM generate_series(1, \(rows)) AS i;
+            CREATE TABLE bench_log (id bigserial PRIMARY KEY, item_id int8 NOT NULL, note text NOT NULL);
+            """)
+        // VACUUM cannot run in the implicit transaction of a multi-statement query.
+        try await admin.simpleQuery("VACUUM ANALYZE bench_item")
+        await admin.close()
+
+        let cases: [Case] = [1, 8].flatMap { clients in [
+            Case(
+                name: "select-pk", clients: clients,
+                sql: { id in "SELECT id, name, value FROM bench_item WHERE id = \(id)" },
+                pgbenchScript: "\\set id random(1, \(rows))\nSELECT id, name, value FROM bench_item WHERE id = :id;\n"
+            ),
+            Case(
+                name: "insert", clients: clients,
+                sql: { id in "INSERT INTO bench_log (item_id, note) VALUES (\(id), \("anteckning"))" },
+                pgbenchScript: "\\set id random(1, \(rows))\nINSERT INTO bench_log (item_id, note) VALUES (:id, 'anteckning');\n"
+            ),
+        ] }
+
+        var worst = Double.infinity
+        for benchCase in cases {
+            let reference = try pgbench(cluster, benchCase)
+            var line = "\(benchCase.name) c=\(benchCase.clients): pgbench \(format(reference)) tps"
+            for model in [ExecutionModel.dedicatedQueue, .socketReadiness] {
+                var configuration = cluster.configuration()
+                configuration.executionModel = model
+                let ours = try await measure(configuration, benchCase)
+                line += "; \(model) \(format(ours.throughput)) tps (p50 \(format(ours.p50)) ms, p99 \(format(ours.p99)) ms, ratio \(format(ours.throughput / reference)))"
+                if model == PostgresConfiguration.environment.executionModel {
+                    worst = min(worst, ours.throughput / reference)
+                }
+            }
+            print(line)
+        }
+        print("postgres-module/pgbench throughput ratio: \(format(worst))")
+    }
+
+    /// Our side: `clients` tasks, each with its own pooled connection, looping for the duration.
+    static func measure(_ configuration: PostgresConfiguration, _ benchCase: Case) async throws -> (throughput: Double, p50: Double, p99: Double) {
+        let pool = ConnectionPool(configuration: configuration, maximumConnections: benchCase.clients)
+        // Open every connection before the clock starts, as pgbench's figure excludes connection time.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<benchCase.clients {
+                group.addTask { _ = try await pool.withConnection { try await $0.execute("SELECT pg_sleep(0.01)") } }
+            }
+            try await group.waitForAll()
+        }
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let started = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for client in 0..<benchCase.clients {
+                group.addTask {
+                    var own: [Double] = []
+                    own.reserveCapacity(100_000)
+                    var generator = SystemRandomNumberGenerator()
+                    try await pool.withConnection { connection in
+                        while ContinuousClock.now < deadline {
+                            let id = Int.random(in: 1...rows, using: &generator)
+                            let begin = ContinuousClock.now
+                            try await connection.execute(benchCase.sql(id))
+                            own.append(milliseconds(ContinuousClock.now - begin))
+                        }
+                    }
+                    _ = client
+                    return own
+                }
+            }
+            var all: [Double] = []
+            for try await own in group { all += own }
+            return all
+        }
+        let elapsed = ContinuousClock.now - started
+        await pool.close()
+        let sorted = latencies.sorted()
+        func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+        return (Double(sorted.count) / (milliseconds(elapsed) / 1000), percentile(0.5), percentile(0.99))
+    }
+
+    /// pgbench's throughput for the same statement, protocol `extended` (unnamed statements with bound
+    /// parameters: what `PQexecParams` does), without connection time.
+    static func pgbench(_ cluster: LocalCluster, _ benchCase: Case) throws -> Double {
+        let script = "/tmp/avrop-bench-\(getpid())-\(benchCase.name).sql"
+        try benchCase.pgbenchScript.write(toFile: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: script) }
+        let arguments = [
+            try LocalCluster.program("pgbench"),
+            "-h", cluster.socketDirectory, "-p", String(cluster.port), "-U", cluster.superuser, "-n", "-M", "extended",
+            "-c", String(benchCase.clients), "-j", String(benchCase.clients), "-T", String(Int(seconds)), "-f", script, "postgres",
+        ]
+        // Not Foundation's Process: it starts children with the signals of its thread blocked, and pgbench's
+        // -T runs on SIGALRM.
+        let text = ChildProcess.output(arguments) ?? ""
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+              let value = Double(line.dropFirst("tps = ".count).prefix { $0 != " " })
+        else {
+            throw BenchmarkError(message: "pgbench printed no tps:\n\(text)")
+        }
+        return value
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+
+    static func format(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.3f", value) }
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
