@@ -7,13 +7,11 @@ extension Connection {
     /// thread waits meanwhile.
     func waitForNotifications(_ deliver: @escaping @Sendable (String, String) -> Void) async throws {
         let box = SourceBox()
+        let opaque = try await run { OpaqueHandle($0) }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 queue.async {
-                    guard let handle = self.handle else {
-                        continuation.resume(throwing: PostgresError(kind: .closed, message: "the connection is closed"))
-                        return
-                    }
+                    let handle = opaque.pointer
                     let source = DispatchSource.makeReadSource(fileDescriptor: PQsocket(handle), queue: self.queue)
                     // A read source on Linux may not fire again for an end of stream that arrived together with
                     // the server's goodbye; a slow timer makes sure a lost connection is found all the same.

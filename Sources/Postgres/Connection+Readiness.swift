@@ -6,20 +6,17 @@ extension Connection {
     /// connection's socket drive `PQconsumeInput`/`PQgetResult` until the result is complete. The queue is
     /// free while the server works.
     func executeOnReadiness(_ sql: SQL) async throws -> Rows {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Rows, any Error>) in
+        let sent = try await run { handle in
+            let sent = LibPQ.withParameters(sql) { count, types, values, lengths, formats in
+                PQsendQueryParams(handle, sql.text, count, types, values, lengths, formats, PostgresFormat.text.rawValue)
+            }
+            // The connection stays in blocking mode, so a successful send has flushed the whole statement.
+            guard sent == 1 else { throw LibPQ.connectionError(handle) }
+            return OpaqueHandle(handle)
+        }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Rows, any Error>) in
             queue.async {
-                guard let handle = self.handle else {
-                    continuation.resume(throwing: PostgresError(kind: .closed, message: "the connection is closed"))
-                    return
-                }
-                let sent = LibPQ.withParameters(sql) { count, types, values, lengths, formats in
-                    PQsendQueryParams(handle, sql.text, count, types, values, lengths, formats, PostgresFormat.text.rawValue)
-                }
-                // The connection stays in blocking mode, so a successful send has flushed the whole statement.
-                guard sent == 1 else {
-                    continuation.resume(throwing: LibPQ.connectionError(handle))
-                    return
-                }
+                let handle = sent.pointer
                 let waiter = ResultWaiter(handle: handle, continuation: continuation)
                 let source = DispatchSource.makeReadSource(fileDescriptor: PQsocket(handle), queue: self.queue)
                 source.setEventHandler { waiter.socketReadable(source) }

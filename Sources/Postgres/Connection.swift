@@ -10,20 +10,26 @@ public import Logging
 
 /// One connection to PostgreSQL through libpq.
 ///
-/// libpq's calls block, so all work on a connection runs on the connection's own serial dispatch queue,
-/// never on a SwiftNIO event loop or the Swift concurrency pool; callers suspend until it is done. How a
-/// statement waits for its result is the configuration's `ExecutionModel` (see there for the measurements
-/// behind the default). A connection serves one caller at a time (the pool hands it out exclusively).
+/// libpq's calls block, so every connection has a thread of its own (`ConnectionExecutor`) and all of its
+/// libpq calls run there, never on a SwiftNIO event loop or a thread of the Swift concurrency pool. The pool
+/// makes that thread the task's executor for the whole of `withConnection`, so a statement costs no thread
+/// hop; called from elsewhere, a statement hops to the thread and back. How a statement waits for its
+/// result is the configuration's `ExecutionModel` (see there for the measurements behind the default). A
+/// connection serves one caller at a time (the pool hands it out exclusively).
 ///
 /// Cancelling the calling task cancels the running statement on the server (`PQcancel`); the statement
 /// then fails with SQLSTATE 57014, and the connection is marked `wasCancelled` so that the pool discards it
 /// rather than risk a late cancel request hitting its next user's statement.
 ///
-/// `@unchecked Sendable`: the `PGconn` is touched only on `queue`, which serialises all access; the
-/// `PGcancel` object is made for use from other threads; the flags are atomics.
+/// `@unchecked Sendable`: the `PGconn` is used by one caller at a time, on the connection's thread (or, while
+/// that caller waits for socket readiness, on `queue`); the `PGcancel` object is made for use from other
+/// threads; the flags are atomics.
 public final class Connection: @unchecked Sendable {
+    /// The connection's own thread, where its libpq calls run.
+    let executor: ConnectionExecutor
+    /// Serial queue for the dispatch sources that wait for socket readiness.
     let queue: DispatchQueue
-    /// Only read or written on `queue`.
+    /// Used only by the connection's one caller at a time (see the type's comment).
     var handle: OpaquePointer?
     /// libpq's cancel object for this connection; `PQcancel` may be called on it from any thread.
     private let cancelObject: OpaquePointer?
@@ -31,9 +37,10 @@ public final class Connection: @unchecked Sendable {
     let executionModel: ExecutionModel
     private let logger: Logger
 
-    private init(handle: OpaquePointer, queue: DispatchQueue, executionModel: ExecutionModel, logger: Logger) {
+    private init(handle: OpaquePointer, executor: ConnectionExecutor, executionModel: ExecutionModel, logger: Logger) {
         self.handle = handle
-        self.queue = queue
+        self.executor = executor
+        self.queue = DispatchQueue(label: "avrop.postgres.connection")
         self.cancelObject = PQgetCancel(handle)
         self.executionModel = executionModel
         self.logger = logger
@@ -42,17 +49,24 @@ public final class Connection: @unchecked Sendable {
     deinit {
         if let cancelObject { PQfreeCancel(cancelObject) }
         if let handle { PQfinish(handle) }
+        executor.shutdown()
     }
 
     /// Opens a connection. Every session runs in UTC with ISO dates, so timestamps travel unambiguously.
     public static func connect(_ configuration: PostgresConfiguration, logger: Logger = Logger(label: "avrop.postgres")) async throws -> Connection {
-        let queue = DispatchQueue(label: "avrop.postgres.connection")
-        let handle: OpaqueHandle = try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try OpaqueHandle(LibPQ.open(configuration)) })
+        let executor = ConnectionExecutor(name: "avrop.postgres.connection")
+        let handle: OpaqueHandle
+        do {
+            handle = try await withCheckedThrowingContinuation { continuation in
+                executor.run {
+                    continuation.resume(with: Result { try OpaqueHandle(LibPQ.open(configuration)) })
+                }
             }
+        } catch {
+            executor.shutdown()
+            throw error
         }
-        let connection = Connection(handle: handle.pointer, queue: queue, executionModel: configuration.executionModel, logger: logger)
+        let connection = Connection(handle: handle.pointer, executor: executor, executionModel: configuration.executionModel, logger: logger)
         try await connection.simpleQuery("SET TIME ZONE 'UTC'; SET DateStyle TO 'ISO, YMD'; SET application_name TO 'avrop'")
         return connection
     }
@@ -62,7 +76,7 @@ public final class Connection: @unchecked Sendable {
     public func query(_ sql: SQL) async throws -> Rows {
         try await cancellable {
             switch executionModel {
-            case .dedicatedQueue:
+            case .dedicatedThread:
                 try await run { handle in try LibPQ.execute(sql, on: handle) }
             case .socketReadiness:
                 try await executeOnReadiness(sql)
@@ -146,27 +160,33 @@ public final class Connection: @unchecked Sendable {
 
     /// Closes the connection; later calls throw `.closed`.
     public func close() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async {
-                if let handle = self.handle { PQfinish(handle) }
-                self.handle = nil
-                continuation.resume()
+        _ = try? await run { handle in PQfinish(handle) }
+        handle = nil
+        executor.shutdown()
+    }
+
+    /// Runs `work` as the task the connection's executor prefers (the pool's `withConnection` does the same
+    /// for the caller's whole body, which makes this free of hops there).
+    @discardableResult
+    public func withExecutor<T>(_ body: () async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(executor, operation: body)
+    }
+
+    // MARK: - Running libpq calls on the connection's thread
+
+    func run<T: Sendable>(_ work: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(executor) {
+            if executor.isCurrent { return try runHere(work) }
+            // An actor-isolated caller does not run on the preferred executor: hop explicitly.
+            return try await withCheckedThrowingContinuation { continuation in
+                executor.run { continuation.resume(with: Result { try self.runHere(work) }) }
             }
         }
     }
 
-    // MARK: - Running work on the connection's queue
-
-    func run<T: Sendable>(_ work: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                guard let handle = self.handle else {
-                    continuation.resume(throwing: PostgresError(kind: .closed, message: "the connection is closed"))
-                    return
-                }
-                continuation.resume(with: Result { try work(handle) })
-            }
-        }
+    private func runHere<T>(_ work: (OpaquePointer) throws -> T) throws -> T {
+        guard let handle else { throw PostgresError(kind: .closed, message: "the connection is closed") }
+        return try work(handle)
     }
 
     /// Runs `work`; if the calling task is cancelled meanwhile, asks the server to cancel the statement.
@@ -191,8 +211,8 @@ public final class Connection: @unchecked Sendable {
 /// How a connection waits for the server's answer. Measured with `bench/run postgres` (see the Postgres
 /// module's README section in the repository README for the figures).
 public enum ExecutionModel: Sendable {
-    /// The connection's queue blocks in libpq (`PQexecParams`) until the result is complete.
-    case dedicatedQueue
+    /// The connection's own thread blocks in libpq (`PQexecParams`) until the result is complete.
+    case dedicatedThread
     /// The statement is sent with `PQsendQueryParams`; a dispatch read source on `PQsocket` wakes the queue
     /// when data arrives (`PQconsumeInput`, `PQisBusy`, `PQgetResult`); no thread waits meanwhile.
     case socketReadiness
@@ -205,8 +225,8 @@ public enum IsolationLevel: String, Sendable {
     case serializable = "SERIALIZABLE"
 }
 
-/// Carries a fresh `PGconn` from the opening queue to its `Connection`; nothing else holds it meanwhile.
-private struct OpaqueHandle: @unchecked Sendable {
+/// Carries a `PGconn` from one thread to the next; only the connection's one caller uses it meanwhile.
+struct OpaqueHandle: @unchecked Sendable {
     let pointer: OpaquePointer
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
 }

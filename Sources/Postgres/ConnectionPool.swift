@@ -80,7 +80,8 @@ public final class ConnectionPool: Sendable {
     public func withConnection<T>(_ body: (Connection) async throws -> T) async throws -> T {
         let connection = try await acquire()
         do {
-            let value = try await body(connection)
+            // The body runs on the connection's thread, so its statements need no thread hop.
+            let value = try await connection.withExecutor { try await body(connection) }
             await release(connection)
             return value
         } catch {

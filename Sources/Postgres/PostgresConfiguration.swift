@@ -5,7 +5,7 @@ public struct PostgresConfiguration: Sendable {
     /// Keyword/value pairs in order; a later pair overrides an earlier one with the same keyword.
     public var parameters: [(keyword: String, value: String)]
     /// How connections wait for results.
-    public var executionModel: ExecutionModel = .dedicatedQueue
+    public var executionModel: ExecutionModel = .dedicatedThread
 
     /// Only the standard `PG*` variables (`PGHOST`, `PGDATABASE`, …) and libpq's defaults.
     public static var environment: PostgresConfiguration { PostgresConfiguration(parameters: []) }

@@ -60,7 +60,7 @@ struct PostgresBenchmark {
         for benchCase in cases {
             let reference = try pgbench(cluster, benchCase)
             var line = "\(benchCase.name) c=\(benchCase.clients): pgbench \(format(reference)) tps"
-            for model in [ExecutionModel.dedicatedQueue, .socketReadiness] {
+            for model in [ExecutionModel.dedicatedThread, .socketReadiness] {
                 var configuration = cluster.configuration()
                 configuration.executionModel = model
                 let ours = try await measure(configuration, benchCase)
