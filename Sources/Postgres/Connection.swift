@@ -35,14 +35,17 @@ public final class Connection: @unchecked Sendable {
     private let cancelObject: OpaquePointer?
     private let cancelled = Atomic<Bool>(false)
     let executionModel: ExecutionModel
+    /// Named prepared statements of this connection; `nil` when they are turned off.
+    private let statements: StatementCache?
     private let logger: Logger
 
-    private init(handle: OpaquePointer, executor: ConnectionExecutor, executionModel: ExecutionModel, logger: Logger) {
+    private init(handle: OpaquePointer, executor: ConnectionExecutor, configuration: PostgresConfiguration, logger: Logger) {
         self.handle = handle
         self.executor = executor
         self.queue = DispatchQueue(label: "avrop.postgres.connection")
         self.cancelObject = PQgetCancel(handle)
-        self.executionModel = executionModel
+        self.executionModel = configuration.executionModel
+        self.statements = configuration.preparedStatements ? StatementCache() : nil
         self.logger = logger
     }
 
@@ -66,7 +69,7 @@ public final class Connection: @unchecked Sendable {
             executor.shutdown()
             throw error
         }
-        let connection = Connection(handle: handle.pointer, executor: executor, executionModel: configuration.executionModel, logger: logger)
+        let connection = Connection(handle: handle.pointer, executor: executor, configuration: configuration, logger: logger)
         try await connection.simpleQuery("SET TIME ZONE 'UTC'; SET DateStyle TO 'ISO, YMD'; SET application_name TO 'avrop'")
         return connection
     }
@@ -77,7 +80,7 @@ public final class Connection: @unchecked Sendable {
         try await cancellable {
             switch executionModel {
             case .dedicatedThread:
-                try await run { handle in try LibPQ.execute(sql, on: handle) }
+                try await run { [statements] handle in try LibPQ.execute(sql, on: handle, statements: statements) }
             case .socketReadiness:
                 try await executeOnReadiness(sql)
             }

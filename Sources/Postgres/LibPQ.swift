@@ -32,21 +32,37 @@ enum LibPQ {
         return handle
     }
 
-    /// Runs `sql` with `PQexecParams`, blocking until the result is complete.
-    static func execute(_ sql: SQL, on handle: OpaquePointer) throws -> Rows {
-        let result = withParameters(sql) { count, types, values, lengths, formats in
-            PQexecParams(handle, sql.text, count, types, values, lengths, formats, PostgresFormat.text.rawValue)
+    /// Runs `sql`, blocking until the result is complete: as a named prepared statement from `statements`
+    /// when it has room (prepared on first use), else with `PQexecParams`.
+    static func execute(_ sql: SQL, on handle: OpaquePointer, statements: StatementCache?) throws -> Rows {
+        let result = try withParameters(sql) { count, types, values, lengths, formats -> OpaquePointer? in
+            if let statements, let name = try statements.name(for: sql.text, types: types, prepare: { name in
+                guard let prepared = PQprepare(handle, name, sql.text, count, types) else { throw connectionError(handle) }
+                _ = try check(prepared, handle)
+            }) {
+                return PQexecPrepared(handle, name, count, values, lengths, formats, PostgresFormat.text.rawValue)
+            }
+            return PQexecParams(handle, sql.text, count, types, values, lengths, formats, PostgresFormat.text.rawValue)
         }
         guard let result else { throw connectionError(handle) }
-        return try check(result, handle)
+        do {
+            return try check(result, handle)
+        } catch let error as PostgresError where error.code == .featureNotSupported && statements != nil {
+            // "cached plan must not change result type": the schema changed under a prepared statement.
+            // Forget it; outside a transaction, prepare it afresh and run it again at once. Inside one, the
+            // transaction is aborted, and the next use prepares it afresh.
+            statements?.forget(sql.text, types: sql.binds.map { $0.type.rawValue })
+            guard PQtransactionStatus(handle) == PQTRANS_IDLE else { throw error }
+            return try execute(sql, on: handle, statements: statements)
+        }
     }
 
     /// Calls `body` with libpq's parameter arrays for `sql`. Every parameter's bytes live in one buffer;
     /// text values get a NUL terminator (libpq reads them as C strings), binary values are read by length.
     static func withParameters<R>(
         _ sql: SQL,
-        _ body: (Int32, [UInt32], [UnsafePointer<CChar>?], [Int32], [Int32]) -> R
-    ) -> R {
+        _ body: (Int32, [UInt32], [UnsafePointer<CChar>?], [Int32], [Int32]) throws -> R
+    ) rethrows -> R {
         let binds = sql.binds
         var buffer: [UInt8] = []
         var offsets: [Int?] = []
@@ -62,12 +78,12 @@ enum LibPQ {
         let types = binds.map { $0.type.rawValue }
         let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
         let formats = binds.map { $0.format.rawValue }
-        return buffer.withUnsafeBufferPointer { bufferPointer in
+        return try buffer.withUnsafeBufferPointer { bufferPointer in
             let base = UnsafeRawPointer(bufferPointer.baseAddress)
             let values: [UnsafePointer<CChar>?] = offsets.map { offset in
                 offset.flatMap { base?.advanced(by: $0).assumingMemoryBound(to: CChar.self) }
             }
-            return body(Int32(binds.count), types, values, lengths, formats)
+            return try body(Int32(binds.count), types, values, lengths, formats)
         }
     }
 

@@ -6,6 +6,9 @@ public struct PostgresConfiguration: Sendable {
     public var parameters: [(keyword: String, value: String)]
     /// How connections wait for results.
     public var executionModel: ExecutionModel = .dedicatedThread
+    /// Run repeated statements as named prepared statements, cached per connection (measured in
+    /// `bench/run postgres`; see `ExecutionModel`).
+    public var preparedStatements = true
 
     /// Only the standard `PG*` variables (`PGHOST`, `PGDATABASE`, …) and libpq's defaults.
     public static var environment: PostgresConfiguration { PostgresConfiguration(parameters: []) }

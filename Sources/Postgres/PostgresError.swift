@@ -32,6 +32,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let lockNotAvailable = Code(rawValue: "55P03")
         public static let connectionFailure = Code(rawValue: "08006")
         public static let adminShutdown = Code(rawValue: "57P01")
+        public static let featureNotSupported = Code(rawValue: "0A000")
         public static let insufficientPrivilege = Code(rawValue: "42501")
         public static let undefinedTable = Code(rawValue: "42P01")
     }

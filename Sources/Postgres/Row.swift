@@ -1,43 +1,53 @@
 import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A finished libpq result, kept as it is (no copy of the values) and freed with its last reference.
 /// Immutable after creation and only read through `PQgetvalue` and friends, which libpq allows from any
 /// thread; hence `@unchecked Sendable`.
 final class ResultStorage: @unchecked Sendable {
     let result: OpaquePointer
-    let columnNames: [String]
-    let columnIndex: [String: Int]
-    let columnTypes: [PostgresType]
     let rowCount: Int
+    let columnCount: Int32
 
     init(result: OpaquePointer) {
         self.result = result
-        let columns = Int(PQnfields(result))
-        var names: [String] = []
-        var types: [PostgresType] = []
-        var index: [String: Int] = [:]
-        for column in 0..<columns {
-            let name = String(cString: PQfname(result, Int32(column)))
-            names.append(name)
-            types.append(PostgresType(rawValue: PQftype(result, Int32(column))))
-            if index[name] == nil { index[name] = column }  // the first of duplicate names wins
-        }
-        self.columnNames = names
-        self.columnIndex = index
-        self.columnTypes = types
         self.rowCount = Int(PQntuples(result))
+        self.columnCount = PQnfields(result)
     }
 
     deinit { PQclear(result) }
 
-    func cell(row: Int, column: Int) -> PostgresCell {
-        let r = Int32(row), c = Int32(column)
+    /// The position of `name` (the first of duplicates). A plain scan over libpq's own names: results have
+    /// few columns, and building a dictionary per result would cost more than it saves.
+    func column(named name: String) -> Int32? {
+        var name = name
+        return name.withUTF8 { wanted -> Int32? in
+            for column in 0..<columnCount {
+                guard let candidate = PQfname(result, column) else { continue }
+                guard strlen(candidate) == wanted.count else { continue }
+                if wanted.isEmpty { return column }
+                if let base = wanted.baseAddress, memcmp(candidate, base, wanted.count) == 0 { return column }
+            }
+            return nil
+        }
+    }
+
+    var columnNames: [String] {
+        (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+    }
+
+    func cell(row: Int, column: Int32, name: String) -> PostgresCell {
+        let r = Int32(row)
         var bytes: UnsafeBufferPointer<UInt8>?
-        if PQgetisnull(result, r, c) == 0, let value = PQgetvalue(result, r, c) {
-            let length = Int(PQgetlength(result, r, c))
+        if PQgetisnull(result, r, column) == 0, let value = PQgetvalue(result, r, column) {
+            let length = Int(PQgetlength(result, r, column))
             bytes = UnsafeBufferPointer(start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self), count: length)
         }
-        return PostgresCell(column: columnNames[column], type: columnTypes[column], bytes: bytes)
+        return PostgresCell(column: name, type: PostgresType(rawValue: PQftype(result, column)), bytes: bytes)
     }
 }
 
@@ -49,12 +59,12 @@ public struct Row: Sendable {
 
     /// The value of `column`, decoded as `type`.
     public func decode<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
-        guard let position = storage.columnIndex[column] else {
+        guard let position = storage.column(named: column) else {
             throw PostgresDecodingError(column: column, swiftType: String(describing: T.self), reason: .missingColumn)
         }
         // The cell points into the result, which `storage` keeps alive for the duration of this call.
         return try withExtendedLifetime(storage) {
-            try T.decode(from: storage.cell(row: index, column: position))
+            try T.decode(from: storage.cell(row: index, column: position, name: column))
         }
     }
 

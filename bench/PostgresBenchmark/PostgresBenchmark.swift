@@ -58,15 +58,23 @@ struct PostgresBenchmark {
 
         var worst = Double.infinity
         for benchCase in cases {
-            let reference = try pgbench(cluster, benchCase)
-            var line = "\(benchCase.name) c=\(benchCase.clients): pgbench \(format(reference)) tps"
-            for model in [ExecutionModel.dedicatedThread, .socketReadiness] {
-                var configuration = cluster.configuration()
-                configuration.executionModel = model
-                let ours = try await measure(configuration, benchCase)
-                line += "; \(model) \(format(ours.throughput)) tps (p50 \(format(ours.p50)) ms, p99 \(format(ours.p99)) ms, ratio \(format(ours.throughput / reference)))"
-                if model == PostgresConfiguration.environment.executionModel {
-                    worst = min(worst, ours.throughput / reference)
+            var line = "\(benchCase.name) c=\(benchCase.clients):"
+            // Each protocol against pgbench in the same one: prepared statements, and unnamed statements
+            // with bound parameters (what PQexecParams does).
+            for prepared in [true, false] {
+                let mode = prepared ? "prepared" : "extended"
+                let reference = try pgbench(cluster, benchCase, mode: mode)
+                line += " [\(mode)] pgbench \(format(reference)) tps"
+                for model in [ExecutionModel.dedicatedThread, .socketReadiness] where prepared || model == .dedicatedThread {
+                    var configuration = cluster.configuration()
+                    configuration.executionModel = model
+                    configuration.preparedStatements = prepared
+                    let ours = try await measure(configuration, benchCase)
+                    line += "; \(model) \(format(ours.throughput)) tps (p50 \(format(ours.p50)) ms, p99 \(format(ours.p99)) ms, ratio \(format(ours.throughput / reference)))"
+                    let defaults = PostgresConfiguration.environment
+                    if model == defaults.executionModel && prepared == defaults.preparedStatements {
+                        worst = min(worst, ours.throughput / reference)
+                    }
                 }
             }
             print(line)
@@ -115,15 +123,15 @@ struct PostgresBenchmark {
         return (Double(sorted.count) / (milliseconds(elapsed) / 1000), percentile(0.5), percentile(0.99))
     }
 
-    /// pgbench's throughput for the same statement, protocol `extended` (unnamed statements with bound
-    /// parameters: what `PQexecParams` does), without connection time.
-    static func pgbench(_ cluster: LocalCluster, _ benchCase: Case) throws -> Double {
+    /// pgbench's throughput for the same statement in protocol `mode` (`prepared` or `extended`), without
+    /// connection time.
+    static func pgbench(_ cluster: LocalCluster, _ benchCase: Case, mode: String) throws -> Double {
         let script = "/tmp/avrop-bench-\(getpid())-\(benchCase.name).sql"
         try benchCase.pgbenchScript.write(toFile: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: script) }
         let arguments = [
             try LocalCluster.program("pgbench"),
-            "-h", cluster.socketDirectory, "-p", String(cluster.port), "-U", cluster.superuser, "-n", "-M", "extended",
+            "-h", cluster.socketDirectory, "-p", String(cluster.port), "-U", cluster.superuser, "-n", "-M", mode,
             "-c", String(benchCase.clients), "-j", String(benchCase.clients), "-T", String(Int(seconds)), "-f", script, "postgres",
         ]
         // Not Foundation's Process: it starts children with the signals of its thread blocked, and pgbench's
