@@ -178,7 +178,9 @@ public final class Connection: @unchecked Sendable {
     // MARK: - Running libpq calls on the connection's thread
 
     func run<T: Sendable>(_ work: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
-        try await withTaskExecutorPreference(executor) {
+        // Inside the pool's withConnection the task already runs here: call libpq straight away.
+        if executor.isCurrent { return try runHere(work) }
+        return try await withTaskExecutorPreference(executor) {
             if executor.isCurrent { return try runHere(work) }
             // An actor-isolated caller does not run on the preferred executor: hop explicitly.
             return try await withCheckedThrowingContinuation { continuation in

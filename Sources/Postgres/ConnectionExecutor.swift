@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A thread of one connection's own, which runs the jobs of the task using the connection.
 ///
@@ -12,17 +17,24 @@ final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
         case closure(@Sendable () -> Void)
     }
 
-    // `@unchecked Sendable`: `work` and `stopped` are guarded by `condition`.
+    // `@unchecked Sendable`: `work` and `stopped` are guarded by `condition`; `threadID` is written once,
+    // before `init` returns.
     private let condition = NSCondition()
     private var work: [Work] = []
     private var stopped = false
-    private static let marker = "avrop.connection-executor"
+    private var threadID = pthread_self()
 
     /// Starts the thread. It keeps the executor alive until `shutdown()` lets it end.
     init(name: String) {
-        let thread = Thread { [self] in runLoop() }
+        let started = DispatchSemaphore(value: 0)
+        let thread = Thread { [self] in
+            threadID = pthread_self()
+            started.signal()
+            runLoop()
+        }
         thread.name = name
         thread.start()
+        started.wait()
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
@@ -36,7 +48,7 @@ final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
 
     /// Whether the caller is running on this executor's thread.
     var isCurrent: Bool {
-        (Thread.current.threadDictionary[Self.marker] as? ObjectIdentifier) == ObjectIdentifier(self)
+        pthread_equal(pthread_self(), threadID) != 0
     }
 
     /// Lets the thread end once the work queued so far is done.
@@ -56,7 +68,6 @@ final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
 
     private func runLoop() {
         let executor = asUnownedTaskExecutor()
-        Thread.current.threadDictionary[Self.marker] = ObjectIdentifier(self)
         while true {
             condition.lock()
             while work.isEmpty && !stopped { condition.wait() }

@@ -91,8 +91,7 @@ enum LibPQ {
     static func check(_ result: OpaquePointer, _ handle: OpaquePointer) throws -> Rows {
         switch PQresultStatus(result) {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
-            return Rows(storage: ResultStorage(result: result), affectedRows: affected)
+            return Rows(storage: ResultStorage(result: result))
         default:
             defer { PQclear(result) }
             func field(_ code: Character) -> String? {

@@ -75,8 +75,18 @@ public struct Row: Sendable {
 /// The rows of a query, in order, with the number of rows the statement affected.
 public struct Rows: RandomAccessCollection, Sendable {
     let storage: ResultStorage
+
     /// Rows inserted, updated or deleted (from the command tag); 0 for other statements.
-    public let affectedRows: Int
+    public var affectedRows: Int {
+        guard let tag = PQcmdTuples(storage.result) else { return 0 }
+        var value = 0
+        var pointer = tag
+        while pointer.pointee >= 48 && pointer.pointee <= 57 {
+            value = value * 10 + Int(pointer.pointee - 48)
+            pointer += 1
+        }
+        return value
+    }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { storage.rowCount }
