@@ -4,10 +4,8 @@
 public struct PostgresConfiguration: Sendable {
     /// Keyword/value pairs in order; a later pair overrides an earlier one with the same keyword.
     public var parameters: [(keyword: String, value: String)]
-    /// How connections wait for results.
-    public var executionModel: ExecutionModel = .dedicatedThread
     /// Run repeated statements as named prepared statements, cached per connection (measured in
-    /// `bench/run postgres`; see `ExecutionModel`).
+    /// `bench/run postgres`; see `Connection`).
     public var preparedStatements = true
 
     /// Only the standard `PG*` variables (`PGHOST`, `PGDATABASE`, …) and libpq's defaults.

@@ -9,6 +9,7 @@ import Postgres
 struct PostgresBenchmark {
     static let rows = 100_000
     static let seconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "") ?? 5
+    static let rounds = Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 2
 
     struct Case {
         let name: String
@@ -59,23 +60,24 @@ struct PostgresBenchmark {
         var worst = Double.infinity
         for benchCase in cases {
             var line = "\(benchCase.name) c=\(benchCase.clients):"
-            // Each protocol against pgbench in the same one: prepared statements, and unnamed statements
-            // with bound parameters (what PQexecParams does).
+            // Each protocol against pgbench in the same one: prepared statements (our default), and
+            // unnamed statements with bound parameters (PQexecParams). Two rounds each, the better one
+            // counting, so that a noisy neighbour on the machine does not decide the figure.
             for prepared in [true, false] {
                 let mode = prepared ? "prepared" : "extended"
-                let reference = try pgbench(cluster, benchCase, mode: mode)
-                line += " [\(mode)] pgbench \(format(reference)) tps"
-                for model in [ExecutionModel.dedicatedThread, .socketReadiness] where prepared || model == .dedicatedThread {
-                    var configuration = cluster.configuration()
-                    configuration.executionModel = model
-                    configuration.preparedStatements = prepared
-                    let ours = try await measure(configuration, benchCase)
-                    line += "; \(model) \(format(ours.throughput)) tps (p50 \(format(ours.p50)) ms, p99 \(format(ours.p99)) ms, ratio \(format(ours.throughput / reference)))"
-                    let defaults = PostgresConfiguration.environment
-                    if model == defaults.executionModel && prepared == defaults.preparedStatements {
-                        worst = min(worst, ours.throughput / reference)
-                    }
+                var reference = 0.0
+                var ours = (throughput: 0.0, p50: 0.0, p99: 0.0)
+                var configuration = cluster.configuration()
+                configuration.preparedStatements = prepared
+                for _ in 0..<rounds {
+                    reference = max(reference, try pgbench(cluster, benchCase, mode: mode))
+                    let round = try await measure(configuration, benchCase)
+                    if round.throughput > ours.throughput { ours = round }
                 }
+                let ratio = ours.throughput / reference
+                line += " [\(mode)] pgbench \(format(reference)) tps, ours \(format(ours.throughput)) tps"
+                    + " (p50 \(format(ours.p50)) ms, p99 \(format(ours.p99)) ms), ratio \(format(ratio));"
+                if prepared == PostgresConfiguration.environment.preparedStatements { worst = min(worst, ratio) }
             }
             print(line)
         }
