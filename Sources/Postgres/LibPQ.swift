@@ -36,7 +36,7 @@ enum LibPQ {
     /// when it has room (prepared on first use), else with `PQexecParams`.
     static func execute(_ sql: SQL, on handle: OpaquePointer, statements: StatementCache?) throws -> Rows {
         let result = try withParameters(sql) { count, types, values, lengths, formats -> OpaquePointer? in
-            if let statements, let name = try statements.name(for: sql.text, types: types, prepare: { name in
+            if let statements, let name = try statements.name(for: sql.text, types: UnsafeBufferPointer(start: types, count: Int(count)), prepare: { name in
                 guard let prepared = PQprepare(handle, name, sql.text, count, types) else { throw connectionError(handle) }
                 _ = try check(prepared, handle)
             }) {
@@ -51,39 +51,52 @@ enum LibPQ {
             // "cached plan must not change result type": the schema changed under a prepared statement.
             // Forget it; outside a transaction, prepare it afresh and run it again at once. Inside one, the
             // transaction is aborted, and the next use prepares it afresh.
-            statements?.forget(sql.text, types: sql.binds.map { $0.type.rawValue })
+            statements?.forget(sql.text)
             guard PQtransactionStatus(handle) == PQTRANS_IDLE else { throw error }
             return try execute(sql, on: handle, statements: statements)
         }
     }
 
-    /// Calls `body` with libpq's parameter arrays for `sql`. Every parameter's bytes live in one buffer;
-    /// text values get a NUL terminator (libpq reads them as C strings), binary values are read by length.
+    /// Calls `body` with libpq's parameter arrays for `sql`: count, types, values, lengths, formats. They live
+    /// in temporary (usually stack) memory for the call: text values with a NUL terminator (libpq reads them
+    /// as C strings), binary values read by length.
     static func withParameters<R>(
         _ sql: SQL,
-        _ body: (Int32, [UInt32], [UnsafePointer<CChar>?], [Int32], [Int32]) throws -> R
+        _ body: (Int32, UnsafePointer<UInt32>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) throws -> R
     ) rethrows -> R {
         let binds = sql.binds
-        var buffer: [UInt8] = []
-        var offsets: [Int?] = []
-        for bind in binds {
-            if let bytes = bind.bytes {
-                offsets.append(buffer.count)
-                buffer.append(contentsOf: bytes)
-                buffer.append(0)
-            } else {
-                offsets.append(nil)
+        let count = binds.count
+        var byteCount = 0
+        for bind in binds { byteCount += (bind.bytes?.count ?? -1) + 1 }
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(byteCount, 1)) { buffer in
+            try withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: max(count, 1)) { values in
+                try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: max(count, 1)) { types in
+                    try withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(count * 2, 1)) { sizes in
+                        var offset = 0
+                        for (index, bind) in binds.enumerated() {
+                            types[index] = bind.type.rawValue
+                            sizes[count + index] = bind.format.rawValue
+                            guard let bytes = bind.bytes, let base = buffer.baseAddress else {
+                                values[index] = nil
+                                sizes[index] = 0
+                                continue
+                            }
+                            let start = base + offset
+                            bytes.withUnsafeBufferPointer { source in
+                                if let from = source.baseAddress { start.update(from: from, count: source.count) }
+                            }
+                            start[bytes.count] = 0
+                            values[index] = UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self)
+                            sizes[index] = Int32(bytes.count)
+                            offset += bytes.count + 1
+                        }
+                        return try body(
+                            Int32(count), UnsafePointer(types.baseAddress), UnsafePointer(values.baseAddress),
+                            UnsafePointer(sizes.baseAddress), sizes.baseAddress.map { UnsafePointer($0 + count) }
+                        )
+                    }
+                }
             }
-        }
-        let types = binds.map { $0.type.rawValue }
-        let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
-        let formats = binds.map { $0.format.rawValue }
-        return try buffer.withUnsafeBufferPointer { bufferPointer in
-            let base = UnsafeRawPointer(bufferPointer.baseAddress)
-            let values: [UnsafePointer<CChar>?] = offsets.map { offset in
-                offset.flatMap { base?.advanced(by: $0).assumingMemoryBound(to: CChar.self) }
-            }
-            return try body(Int32(binds.count), types, values, lengths, formats)
         }
     }
 

@@ -5,13 +5,13 @@
 /// statement built with dynamic text cannot grow it without end. Used only on the connection's thread,
 /// hence `@unchecked Sendable`.
 final class StatementCache: @unchecked Sendable {
-    private struct Key: Hashable {
-        let text: String
+    private struct Entry {
+        let name: String
         let types: [UInt32]
     }
 
     let capacity: Int
-    private var names: [Key: String] = [:]
+    private var entries: [String: Entry] = [:]
     private var counter = 0
 
     init(capacity: Int = 256) {
@@ -19,20 +19,21 @@ final class StatementCache: @unchecked Sendable {
     }
 
     /// The statement's name, preparing it with `prepare(name)` first when it is new and there is room;
-    /// `nil` when it should run unprepared.
-    func name(for text: String, types: [UInt32], prepare: (String) throws -> Void) throws -> String? {
-        let key = Key(text: text, types: types)
-        if let name = names[key] { return name }
-        guard names.count < capacity else { return nil }
+    /// `nil` when it should run unprepared (no room, or the same text with other parameter types).
+    func name(for text: String, types: UnsafeBufferPointer<UInt32>, prepare: (String) throws -> Void) throws -> String? {
+        if let entry = entries[text] {
+            return entry.types.elementsEqual(types) ? entry.name : nil
+        }
+        guard entries.count < capacity else { return nil }
         counter += 1
         let name = "avrop_\(counter)"
         try prepare(name)
-        names[key] = name
+        entries[text] = Entry(name: name, types: Array(types))
         return name
     }
 
     /// Forgets a statement whose plan the server no longer accepts; its next use prepares it anew.
-    func forget(_ text: String, types: [UInt32]) {
-        names[Key(text: text, types: types)] = nil
+    func forget(_ text: String) {
+        entries[text] = nil
     }
 }

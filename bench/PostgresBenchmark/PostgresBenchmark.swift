@@ -9,7 +9,7 @@ import Postgres
 struct PostgresBenchmark {
     static let rows = 100_000
     static let seconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "") ?? 5
-    static let rounds = Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 2
+    static let rounds = Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 3
 
     struct Case {
         let name: String
@@ -58,10 +58,11 @@ struct PostgresBenchmark {
         ] }
 
         var worst = Double.infinity
-        for benchCase in cases {
+        let only = ProcessInfo.processInfo.environment["BENCH_ONLY"]
+        for benchCase in cases where only == nil || only == "\(benchCase.name)-\(benchCase.clients)" {
             var line = "\(benchCase.name) c=\(benchCase.clients):"
             // Each protocol against pgbench in the same one: prepared statements (our default), and
-            // unnamed statements with bound parameters (PQexecParams). Two rounds each, the better one
+            // unnamed statements with bound parameters (PQexecParams). Three rounds each, the best one
             // counting, so that a noisy neighbour on the machine does not decide the figure.
             for prepared in [true, false] {
                 let mode = prepared ? "prepared" : "extended"
