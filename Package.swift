@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,6 +38,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The hash-chained audit log (R23).
+        .target(
+            name: "Audit",
+            dependencies: ["Postgres"],
+            swiftSettings: swiftSettings
+        ),
+        // Organisations, users, memberships, passwords.
+        .target(
+            name: "Identity",
+            dependencies: [
+                "Postgres",
+                "Audit",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .plugin(
             name: "EmbedMigrations",
             capability: .buildTool()
@@ -45,6 +62,8 @@ let package = Package(
             name: "AvropApp",
             dependencies: [
                 "Postgres",
+                "Audit",
+                "Identity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -80,6 +99,11 @@ let package = Package(
         .testTarget(
             name: "PostgresTests",
             dependencies: ["Postgres", "PostgresTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IdentityTests",
+            dependencies: ["Identity", "Audit", "AvropApp", "Postgres", "PostgresTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

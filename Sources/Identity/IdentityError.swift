@@ -1,0 +1,24 @@
+/// Why an identity use case was refused. The message is fit to show the person who asked.
+public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidOrganizationNumber(OrganizationNumber.Problem)
+    case organizationNumberTaken
+    case emailTaken
+    case invalidEmail
+    case invalidName
+    case weakPassword(String)
+    case roleNotAllowed(Role, Organization.Kind)
+    case notFound
+
+    public var description: String {
+        switch self {
+        case .invalidOrganizationNumber(let problem): "invalid organisation number: \(problem)"
+        case .organizationNumberTaken: "an organisation with this organisation number exists already"
+        case .emailTaken: "a user with this e-mail address exists already"
+        case .invalidEmail: "the e-mail address is not valid"
+        case .invalidName: "a name must have 1 to 300 characters"
+        case .weakPassword(let reason): "the password is too weak: \(reason)"
+        case .roleNotAllowed(let role, let kind): "the role \(role.rawValue) does not exist in a \(kind.rawValue)"
+        case .notFound: "not found"
+        }
+    }
+}
