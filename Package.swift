@@ -78,6 +78,8 @@ let package = Package(
             name: "avrop",
             dependencies: [
                 "AvropApp",
+                "Audit",
+                "Identity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-import Postgres
+public import Postgres
 
 /// Runs the service: the database (embedded or given), the schema check, the HTTP server, and an orderly
 /// shutdown on SIGINT/SIGTERM (stop accepting, finish requests in flight, close connections, stop the
@@ -88,17 +88,70 @@ public enum AvropServer {
         let migrator = try AvropSchema.migrator()
         if let url = configuration.databaseURL {
             let connection = try await Connection.connect(PostgresConfiguration(url: url), logger: logger)
-            let applied = try await migrator.migrate(connection)
-            await connection.close()
-            return applied
+            do {
+                let applied = try await migrator.migrate(connection)
+                await connection.close()
+                return applied
+            } catch {
+                await connection.close()
+                throw error
+            }
         }
+        return try await withEmbeddedCluster(configuration, logger: logger) { cluster in
+            try await prepareEmbeddedDatabase(cluster, migrator: migrator, logger: logger)
+        }
+    }
+
+    /// Runs `body` with a pool of the database owner's connections to a current schema: the given database
+    /// (refused when outdated), or the embedded one (started for the duration, unless it runs already, and
+    /// migrated). For the command line's administration, which acts as the owner.
+    public static func withOwnerPool<T>(
+        _ configuration: AppConfiguration,
+        logger: Logger,
+        _ body: (ConnectionPool) async throws -> T
+    ) async throws -> T {
+        let migrator = try AvropSchema.migrator()
+        if let url = configuration.databaseURL {
+            let pool = ConnectionPool(configuration: PostgresConfiguration(url: url), maximumConnections: 2, logger: logger)
+            do {
+                if case .outdated(let pending) = try await pool.withConnection({ try await migrator.status($0) }) {
+                    throw Failure.outdatedSchema(pending: pending)
+                }
+                let value = try await body(pool)
+                await pool.close()
+                return value
+            } catch {
+                await pool.close()
+                throw error
+            }
+        }
+        return try await withEmbeddedCluster(configuration, logger: logger) { cluster in
+            try await prepareEmbeddedDatabase(cluster, migrator: migrator, logger: logger)
+            let pool = ConnectionPool(configuration: cluster.configuration(database: embeddedDatabase), maximumConnections: 2, logger: logger)
+            do {
+                let value = try await body(pool)
+                await pool.close()
+                return value
+            } catch {
+                await pool.close()
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` with the embedded cluster running; stops it afterwards if it was not running before.
+    private static func withEmbeddedCluster<T>(
+        _ configuration: AppConfiguration,
+        logger: Logger,
+        _ body: (LocalCluster) async throws -> T
+    ) async throws -> T {
         let embedded = try LocalCluster(directory: configuration.dataDirectory + "/postgres")
         let wasRunning = embedded.serverProcessID != nil
         try await embedded.start()
         do {
-            let applied = try await prepareEmbeddedDatabase(embedded, migrator: migrator, logger: logger)
+            let value = try await body(embedded)
             if !wasRunning { try await embedded.stop() }
-            return applied
+            return value
         } catch {
             if !wasRunning { try? await embedded.stop() }
             throw error

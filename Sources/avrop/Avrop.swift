@@ -8,7 +8,7 @@ import Logging
 struct Avrop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Avrop: call-offs under framework agreements with verified innovative solutions.",
-        subcommands: [Serve.self, Migrate.self, Version.self],
+        subcommands: [Serve.self, Migrate.self, OrganizationCommand.self, UserCommand.self, AuditCommand.self, Version.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -23,6 +23,11 @@ struct DatabaseOptions: ParsableArguments {
 
     var resolvedURL: String? {
         databaseURL ?? ProcessInfo.processInfo.environment["AVROP_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The configuration of a command that only needs the database.
+    var configuration: AppConfiguration {
+        AppConfiguration(dataDirectory: dataDir, databaseURL: resolvedURL)
     }
 }
 
@@ -63,7 +68,7 @@ struct Version: ParsableCommand {
     }
 }
 
-private func makeLogger() -> Logger {
+func makeLogger() -> Logger {
     let environment = ProcessInfo.processInfo.environment
     let level = environment["AVROP_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
     let json = environment["AVROP_LOG_FORMAT"] == "json"

@@ -90,4 +90,47 @@ struct ServeTests {
         #expect(process.terminationStatus == 0)
         #expect(processes(mentioning: dataDirectory + "/postgres/data").isEmpty, "no postgres of this data directory is left")
     }
+
+    /// Runs the built `avrop` to its end; returns its exit status and everything it printed.
+    private func runAvrop(_ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = avropBinary
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let stdin = Pipe()
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func r23_auditVerifyExitsNonZeroNamingATamperedRow() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: avropBinary.path), "build avrop first")
+        try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
+            let url = conninfo(configuration)
+            let added = try runAvrop(["org", "add", "--kind", "supplier", "--name", "Innovera AB", "--number", "556703-7485", "--database-url", url])
+            #expect(added.status == 0, "\(added.output)")
+            let user = try runAvrop(["user", "add", "--email", "eva@innovera.example", "--name", "Eva", "--database-url", url],
+                                    input: "ett långt och ovanligt lösen\n")
+            #expect(user.status == 0, "\(user.output)")
+            let intact = try runAvrop(["audit", "verify", "--database-url", url])
+            #expect(intact.status == 0)
+            #expect(intact.output.contains("intact"))
+
+            let connection = try await Connection.connect(configuration)
+            let stream = try #require(try await connection.query(
+                "SELECT stream FROM avrop.audit_event WHERE action = 'organization.created'").first?.decode("stream", as: String.self))
+            try await connection.execute("UPDATE avrop.audit_event SET data = jsonb_set(data, '{name}', '\"Annat AB\"') WHERE stream = \(stream)")
+            await connection.close()
+
+            let broken = try runAvrop(["audit", "verify", "--database-url", url])
+            #expect(broken.status == 1)
+            #expect(broken.output.contains("stream \(stream), sequence 1"), "\(broken.output)")
+        }
+    }
 }
