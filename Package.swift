@@ -98,6 +98,13 @@ let package = Package(
             path: "bench/PostgresBenchmark",
             swiftSettings: swiftSettings
         ),
+        // `bench/run audit`: audit append throughput and the login password check.
+        .executableTarget(
+            name: "AuditBenchmark",
+            dependencies: ["Postgres", "Audit", "Identity", "AvropApp"],
+            path: "bench/AuditBenchmark",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PostgresTests",
             dependencies: ["Postgres", "PostgresTesting"],

@@ -12,6 +12,8 @@ public struct AppConfiguration: Sendable {
     public var migrate: Bool
     /// Most connections the service opens.
     public var maximumConnections: Int
+    /// Create the demo organisations and accounts at start (once), and print them.
+    public var demo: Bool
 
     public init(
         host: String = "127.0.0.1",
@@ -19,7 +21,8 @@ public struct AppConfiguration: Sendable {
         dataDirectory: String = "./.avrop",
         databaseURL: String? = nil,
         migrate: Bool = false,
-        maximumConnections: Int = 8
+        maximumConnections: Int = 8,
+        demo: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -27,5 +30,6 @@ public struct AppConfiguration: Sendable {
         self.databaseURL = databaseURL
         self.migrate = migrate
         self.maximumConnections = maximumConnections
+        self.demo = demo
     }
 }

@@ -40,6 +40,7 @@ public enum AvropServer {
                 await connection.close()
                 throw error
             }
+            if configuration.demo { try await seedDemo(runtime, logger: logger) }
         } else {
             let embedded = try LocalCluster(directory: configuration.dataDirectory + "/postgres")
             logger.info("starting the embedded PostgreSQL", metadata: ["directory": "\(embedded.directory)"])
@@ -47,6 +48,7 @@ public enum AvropServer {
             cluster = embedded
             do {
                 try await prepareEmbeddedDatabase(embedded, migrator: migrator, logger: logger)
+                if configuration.demo { try await seedDemo(embedded.configuration(database: embeddedDatabase), logger: logger) }
             } catch {
                 try? await embedded.stop()
                 throw error
@@ -136,6 +138,20 @@ public enum AvropServer {
                 await pool.close()
                 throw error
             }
+        }
+    }
+
+    /// Creates the demo data as the owner (unless present) and prints the accounts.
+    private static func seedDemo(_ owner: PostgresConfiguration, logger: Logger) async throws {
+        let pool = ConnectionPool(configuration: owner, maximumConnections: 1, logger: logger)
+        do {
+            let outcome = try await DemoData.seed(pool: pool, password: ProcessInfo.processInfo.environment["AVROP_DEMO_PASSWORD"])
+            // Straight to the console (not buffered): the person starting the service needs it now.
+            FileHandle.standardOutput.write(Data((DemoData.describe(outcome) + "\n").utf8))
+            await pool.close()
+        } catch {
+            await pool.close()
+            throw error
         }
     }
 

@@ -8,7 +8,7 @@ import Logging
 struct Avrop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Avrop: call-offs under framework agreements with verified innovative solutions.",
-        subcommands: [Serve.self, Migrate.self, OrganizationCommand.self, UserCommand.self, AuditCommand.self, Version.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, OrganizationCommand.self, UserCommand.self, AuditCommand.self, Version.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -38,11 +38,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port = 8080
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Apply pending migrations to the given database instead of refusing to start.") var migrate = false
+    @Flag(help: "Create the demo organisations and accounts (once) and print them.") var demo = false
 
     func run() async throws {
         let logger = makeLogger()
         let configuration = AppConfiguration(
-            host: host, port: port, dataDirectory: database.dataDir, databaseURL: database.resolvedURL, migrate: migrate
+            host: host, port: port, dataDirectory: database.dataDir, databaseURL: database.resolvedURL, migrate: migrate,
+            demo: demo
         )
         try await AvropServer.serve(configuration, logger: logger)
     }
@@ -57,6 +59,24 @@ struct Migrate: AsyncParsableCommand {
         let configuration = AppConfiguration(dataDirectory: database.dataDir, databaseURL: database.resolvedURL)
         let applied = try await AvropServer.migrate(configuration, logger: makeLogger())
         print(applied.isEmpty ? "The schema is current." : "Applied migrations: \(applied.map(String.init).joined(separator: ", "))")
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create demo data.",
+        discussion: "The demo accounts share one password: AVROP_DEMO_PASSWORD, or a generated one that is printed."
+    )
+
+    @Flag(help: "The demo organisations and one account per role.") var demo = false
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        guard demo else { throw ValidationError("say what to seed: --demo") }
+        let outcome = try await AvropServer.withOwnerPool(database.configuration, logger: makeLogger()) { pool in
+            try await DemoData.seed(pool: pool, password: ProcessInfo.processInfo.environment["AVROP_DEMO_PASSWORD"])
+        }
+        print(DemoData.describe(outcome))
     }
 }
 
