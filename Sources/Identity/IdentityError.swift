@@ -8,6 +8,9 @@ public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
     case weakPassword(String)
     case roleNotAllowed(Role, Organization.Kind)
     case notFound
+    case invalidCredentials
+    case throttled(retryAfter: Duration)
+    case organizationRequired
 
     public var description: String {
         switch self {
@@ -19,6 +22,9 @@ public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
         case .weakPassword(let reason): "the password is too weak: \(reason)"
         case .roleNotAllowed(let role, let kind): "the role \(role.rawValue) does not exist in a \(kind.rawValue)"
         case .notFound: "not found"
+        case .invalidCredentials: "the e-mail address or the password is wrong"
+        case .throttled(let wait): "too many failed attempts; try again in \(wait.components.seconds / 60) minutes"
+        case .organizationRequired: "you are a member of several organisations: say which one"
         }
     }
 }

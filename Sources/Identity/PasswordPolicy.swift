@@ -31,6 +31,11 @@ public struct PasswordPolicy: Sendable {
         Bcrypt.verify(password, hash: hash)
     }
 
+    /// Spends as long as a `verify` (one bcrypt run at `cost`), for a login whose account does not exist.
+    public func spendVerificationTime() {
+        _ = Bcrypt.hash("no account has this password", cost: cost)
+    }
+
     /// Common passwords of 12 characters or more (lower-cased), from public breach statistics, Swedish ones
     /// included.
     static let common: Set<String> = [
