@@ -1,5 +1,7 @@
 public import Hummingbird
 public import Logging
+public import AvropAPI
+import Identity
 import NIOCore
 
 /// Builds the HTTP application: the composition root that `avrop serve` and the tests share.
@@ -29,8 +31,8 @@ public func buildApplication(
 }
 
 /// The router alone, for tests that drive it without a socket.
-public func buildRouter(database: AppDatabase, telemetry: AppTelemetry) -> Router<BasicRequestContext> {
-    let router = Router()
+public func buildRouter(database: AppDatabase, telemetry: AppTelemetry) -> Router<AvropRequestContext> {
+    let router = Router(context: AvropRequestContext.self)
     router.add(middleware: RequestTelemetryMiddleware(telemetry: telemetry))
     router.add(middleware: DatabaseBusyMiddleware())
     router.get("/") { _, _ in
@@ -60,6 +62,12 @@ public func buildRouter(database: AppDatabase, telemetry: AppTelemetry) -> Route
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: text))
         )
+    }
+    // The API's problems: a route that cannot register is a programming error found by every test run.
+    do {
+        try AvropAPI.register(on: router, pool: database.pool, tokens: TokenAuthentication(pool: database.pool))
+    } catch {
+        preconditionFailure("the API's routes did not register: \(error)")
     }
     return router
 }

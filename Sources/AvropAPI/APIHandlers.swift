@@ -1,0 +1,103 @@
+import Audit
+import Foundation
+import Identity
+import OpenAPIRuntime
+import Postgres
+
+/// The JSON API's handlers: each authorises, then calls the same stores and services as the pages.
+struct APIHandlers: APIProtocol {
+    let pool: ConnectionPool
+    let tokens: TokenAuthentication
+
+    func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
+        guard case .json(let request) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }
+        do {
+            let issued = try await tokens.issue(
+                email: request.email, password: request.password, organizationNumber: request.organizationNumber,
+                address: APIRequest.clientAddress, name: request.name, scopes: request.scopes ?? []
+            )
+            return .created(.init(body: .json(.init(id: issued.id.uuidString.lowercased(), token: issued.secret, expiresAt: issued.expiresAt))))
+        } catch let error as IdentityError {
+            switch error {
+            case .invalidCredentials:
+                return .unauthorized(Problems.make(401, "invalid-credentials", "The e-mail address or the password is wrong"))
+            case .throttled(let wait):
+                return .tooManyRequests(.init(
+                    headers: .init(retryAfter: Int(wait.components.seconds)),
+                    body: .applicationProblemJson(.init(_type: Problems.type("too-many-attempts"), title: "Too many failed attempts; try again later", status: 429))
+                ))
+            case .organizationRequired, .notFound:
+                return .badRequest(Problems.badRequest("name one organisation you are a member of (organizationNumber)"))
+            default:
+                return .badRequest(Problems.badRequest(error.description))
+            }
+        }
+    }
+
+    func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
+        guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
+        return .ok(.init(body: .json(.init(
+            userId: actor.userID.uuidString.lowercased(), organizationId: actor.organizationID.uuidString.lowercased(),
+            roles: actor.roles.map(\.rawValue).sorted()
+        ))))
+    }
+
+    func listAuditEvents(_ input: Operations.ListAuditEvents.Input) async throws -> Operations.ListAuditEvents.Output {
+        guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
+        let stream = input.query.stream
+        let after = input.query.after ?? 0
+        let limit = min(max(input.query.limit ?? 50, 1), 200)
+        let page = try await pool.withTransaction(settings: actor.transactionSettings) { connection -> [Components.Schemas.AuditEvent]? in
+            // Row-level security shows only the actor's organisation's streams; the policy then decides by role.
+            let owner = try await connection.query("SELECT organization_id FROM avrop.audit_stream WHERE stream = \(stream)")
+            guard let organizationID = try owner.first?.decode("organization_id", as: UUID?.self),
+                  Policy.allows(actor, .readAuditTrail(organizationID: organizationID))
+            else { return nil }
+            let rows = try await connection.query("""
+                SELECT stream, sequence, occurred_at, actor_user_id, action, data::text AS data
+                FROM avrop.audit_event
+                WHERE stream = \(stream) AND sequence > \(Int(after))
+                ORDER BY sequence
+                LIMIT \(limit + 1)
+                """)
+            return try rows.map { row in
+                let data = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(try row.decode("data", as: String.self).utf8))
+                return .init(
+                    stream: try row.decode("stream", as: String.self), sequence: Int64(try row.decode("sequence", as: Int.self)),
+                    occurredAt: try row.decode("occurred_at", as: Date.self),
+                    actorUserId: try row.decode("actor_user_id", as: UUID?.self)?.uuidString.lowercased(),
+                    action: try row.decode("action", as: String.self), data: .init(additionalProperties: data)
+                )
+            }
+        }
+        guard var items = page else { return .notFound(Problems.notFound) }
+        var next: String?
+        if items.count > limit {
+            items.removeLast()
+            var components = URLComponents()
+            components.path = "/api/v1/audit-events"
+            components.queryItems = [
+                .init(name: "stream", value: stream), .init(name: "after", value: String(items.last?.sequence ?? 0)),
+                .init(name: "limit", value: String(limit)),
+            ]
+            next = components.string
+        }
+        return .ok(.init(body: .json(.init(items: items, next: next))))
+    }
+}
+
+/// Problem details (RFC 9457) with stable types.
+enum Problems {
+    static func type(_ name: String) -> String { "https://avrop.se/problems/\(name)" }
+
+    static func make(_ status: Int, _ name: String, _ title: String, detail: String? = nil) -> Components.Responses.Problem {
+        .init(body: .applicationProblemJson(.init(_type: type(name), title: title, status: status, detail: detail)))
+    }
+
+    static func badRequest(_ detail: String) -> Components.Responses.Problem {
+        make(400, "bad-request", "The request is not valid", detail: detail)
+    }
+
+    static let unauthorized = make(401, "unauthorized", "Sign in, or send a valid API token")
+    static let notFound = make(404, "not-found", "Not found")
+}

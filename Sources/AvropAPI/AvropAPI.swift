@@ -1,0 +1,27 @@
+public import Hummingbird
+public import Identity
+import OpenAPIHummingbird
+public import Postgres
+import Foundation
+
+/// The JSON API under `/api/v1`, described by `openapi.yaml`, which is also served there.
+public enum AvropAPI {
+    /// The OpenAPI document the API was generated from.
+    public static var document: String {
+        String(decoding: PackageResources.openapi_yaml, as: UTF8.self)
+    }
+
+    /// Adds the API's routes, its authentication and the document to `router`.
+    public static func register(on router: Router<AvropRequestContext>, pool: ConnectionPool, tokens: TokenAuthentication) throws {
+        router.add(middleware: APIAuthenticationMiddleware(tokens: tokens))
+        router.get("/api/v1/openapi.yaml") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: document))
+            )
+        }
+        guard let serverURL = URL(string: "/api/v1") else { return }
+        try APIHandlers(pool: pool, tokens: tokens).registerHandlers(on: router, serverURL: serverURL)
+    }
+}
