@@ -28,17 +28,12 @@ public enum AvropServer {
         let runtime: PostgresConfiguration
         if let url = configuration.databaseURL {
             runtime = PostgresConfiguration(url: url)
-            let connection = try await Connection.connect(runtime, logger: logger)
-            do {
+            try await Connection.withConnection(runtime, logger: logger) { connection in
                 if case .outdated(let pending) = try await migrator.status(connection) {
                     guard configuration.migrate else { throw Failure.outdatedSchema(pending: pending) }
                     let applied = try await migrator.migrate(connection)
                     logger.info("applied migrations", metadata: ["versions": "\(applied)"])
                 }
-                await connection.close()
-            } catch {
-                await connection.close()
-                throw error
             }
             if configuration.demo { try await seedDemo(runtime, logger: logger) }
         } else {
@@ -89,14 +84,8 @@ public enum AvropServer {
     public static func migrate(_ configuration: AppConfiguration, logger: Logger) async throws -> [Int] {
         let migrator = try AvropSchema.migrator()
         if let url = configuration.databaseURL {
-            let connection = try await Connection.connect(PostgresConfiguration(url: url), logger: logger)
-            do {
-                let applied = try await migrator.migrate(connection)
-                await connection.close()
-                return applied
-            } catch {
-                await connection.close()
-                throw error
+            return try await Connection.withConnection(PostgresConfiguration(url: url), logger: logger) { connection in
+                try await migrator.migrate(connection)
             }
         }
         return try await withEmbeddedCluster(configuration, logger: logger) { cluster in
@@ -115,44 +104,27 @@ public enum AvropServer {
         let migrator = try AvropSchema.migrator()
         if let url = configuration.databaseURL {
             let pool = ConnectionPool(configuration: PostgresConfiguration(url: url), maximumConnections: 2, logger: logger)
-            do {
+            return try await pool.closing { pool in
                 if case .outdated(let pending) = try await pool.withConnection({ try await migrator.status($0) }) {
                     throw Failure.outdatedSchema(pending: pending)
                 }
-                let value = try await body(pool)
-                await pool.close()
-                return value
-            } catch {
-                await pool.close()
-                throw error
+                return try await body(pool)
             }
         }
         return try await withEmbeddedCluster(configuration, logger: logger) { cluster in
             try await prepareEmbeddedDatabase(cluster, migrator: migrator, logger: logger)
             let pool = ConnectionPool(configuration: cluster.configuration(database: embeddedDatabase), maximumConnections: 2, logger: logger)
-            do {
-                let value = try await body(pool)
-                await pool.close()
-                return value
-            } catch {
-                await pool.close()
-                throw error
-            }
+            return try await pool.closing(after: body)
         }
     }
 
     /// Creates the demo data as the owner (unless present) and prints the accounts.
     private static func seedDemo(_ owner: PostgresConfiguration, logger: Logger) async throws {
-        let pool = ConnectionPool(configuration: owner, maximumConnections: 1, logger: logger)
-        do {
-            let outcome = try await DemoData.seed(pool: pool, password: ProcessInfo.processInfo.environment["AVROP_DEMO_PASSWORD"])
-            // Straight to the console (not buffered): the person starting the service needs it now.
-            FileHandle.standardOutput.write(Data((DemoData.describe(outcome) + "\n").utf8))
-            await pool.close()
-        } catch {
-            await pool.close()
-            throw error
+        let outcome = try await ConnectionPool(configuration: owner, maximumConnections: 1, logger: logger).closing { pool in
+            try await DemoData.seed(pool: pool, password: ProcessInfo.processInfo.environment["AVROP_DEMO_PASSWORD"])
         }
+        // Straight to the console (not buffered): the person starting the service needs it now.
+        FileHandle.standardOutput.write(Data((DemoData.describe(outcome) + "\n").utf8))
     }
 
     /// Runs `body` with the embedded cluster running; stops it afterwards if it was not running before.
@@ -177,21 +149,16 @@ public enum AvropServer {
     /// Creates the embedded database when absent and migrates it as the cluster's superuser (the owner).
     @discardableResult
     static func prepareEmbeddedDatabase(_ cluster: LocalCluster, migrator: Migrator, logger: Logger) async throws -> [Int] {
-        let admin = try await Connection.connect(cluster.configuration(database: "postgres"), logger: logger)
-        let exists = try await admin.query("SELECT 1 AS one FROM pg_database WHERE datname = \(embeddedDatabase)")
-        if exists.isEmpty {
-            try await admin.simpleQuery("CREATE DATABASE \(embeddedDatabase) ENCODING 'UTF8'")
+        try await Connection.withConnection(cluster.configuration(database: "postgres"), logger: logger) { admin in
+            let exists = try await admin.query("SELECT 1 AS one FROM pg_database WHERE datname = \(embeddedDatabase)")
+            if exists.isEmpty {
+                try await admin.simpleQuery("CREATE DATABASE \(embeddedDatabase) ENCODING 'UTF8'")
+            }
         }
-        await admin.close()
-        let owner = try await Connection.connect(cluster.configuration(database: embeddedDatabase), logger: logger)
-        do {
+        return try await Connection.withConnection(cluster.configuration(database: embeddedDatabase), logger: logger) { owner in
             let applied = try await migrator.migrate(owner)
             if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
-            await owner.close()
             return applied
-        } catch {
-            await owner.close()
-            throw error
         }
     }
 }

@@ -95,6 +95,19 @@ public struct LocalCluster: Sendable {
         try await Self.offloaded { try stopBlocking() }
     }
 
+    /// Starts the cluster, runs `body`, and stops the cluster afterwards, also when `body` throws.
+    public func running<T>(_ body: (LocalCluster) async throws -> T) async throws -> T {
+        try await start()
+        do {
+            let value = try await body(self)
+            try await stop()
+            return value
+        } catch {
+            try? await stop()
+            throw error
+        }
+    }
+
     /// Restarts the server (fast shutdown, then start), as an operator's `pg_ctl restart` would.
     public func restart() async throws {
         try await Self.offloaded {

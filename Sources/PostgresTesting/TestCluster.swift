@@ -54,15 +54,7 @@ public actor TestCluster {
         _ body: (Connection) async throws -> T
     ) async throws -> T {
         try await withDatabase(template: template, migrations: migrations) { configuration in
-            let connection = try await Connection.connect(configuration)
-            do {
-                let value = try await body(connection)
-                await connection.close()
-                return value
-            } catch {
-                await connection.close()
-                throw error
-            }
+            try await Connection.withConnection(configuration, body)
         }
     }
 

@@ -13,15 +13,8 @@ struct AuditBenchmark {
     static func main() async throws {
         let directory = "/tmp/avrop-bench-audit-\(getpid())"
         let cluster = try LocalCluster(directory: directory, settings: [("max_connections", "50")])
-        try await cluster.start()
-        do {
-            try await run(cluster)
-            try await cluster.stop()
-            try? FileManager.default.removeItem(atPath: directory)
-        } catch {
-            try? await cluster.stop()
-            throw error
-        }
+        try await cluster.running(run)
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     static func run(_ cluster: LocalCluster) async throws {

@@ -21,15 +21,8 @@ struct PostgresBenchmark {
     static func main() async throws {
         let directory = "/tmp/avrop-bench-\(getpid())"
         let cluster = try LocalCluster(directory: directory, settings: [("max_connections", "50"), ("shared_buffers", "256MB")])
-        try await cluster.start()
-        do {
-            try await run(cluster)
-            try await cluster.stop()
-            try? FileManager.default.removeItem(atPath: directory)
-        } catch {
-            try? await cluster.stop()
-            throw error
-        }
+        try await cluster.running(run)
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     static func run(_ cluster: LocalCluster) async throws {
