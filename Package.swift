@@ -45,7 +45,7 @@ let package = Package(
         // The hash-chained audit log (R23).
         .target(
             name: "Audit",
-            dependencies: ["Postgres"],
+            dependencies: ["Postgres", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // Organisations, users, memberships, passwords.

@@ -21,7 +21,8 @@ public enum AuditVerifier {
         public var description: String { "stream \(stream), sequence \(sequence): \(reason)" }
     }
 
-    /// Checks every chain, or only `stream`'s. Must run with a role that reads every event (the owner).
+    /// Checks every chain, or only `stream`'s, twice: in SQL with the database's canonical form, and again in
+    /// Swift with its own (`AuditChainCheck`). Must run with a role that reads every event (the owner).
     public static func verify(stream: String? = nil, on connection: Connection) async throws -> Report {
         // Per event: its number follows the previous one, it names the previous hash, and its own hash is
         // SHA-256 over that hash and its canonical text.
@@ -74,6 +75,8 @@ public enum AuditVerifier {
                 sequence: try row.decode("sequence", as: Int.self),
                 reason: try row.decode("reason", as: String.self)
             )
+        } else if let mismatch = try await AuditChainCheck.firstMismatch(stream: stream, on: connection) {
+            report.firstBreak = mismatch
         } else if let row = heads.first {
             report.firstBreak = Break(
                 stream: try row.decode("stream", as: String.self),

@@ -103,4 +103,39 @@ struct AuditLogTests {
             #expect(report.isIntact)
         }
     }
+
+    @Test func r23_aForgedCanonicalFunctionIsCaughtByTheSwiftRecomputation() async throws {
+        try await IdentityFixture.withFixture { fixture in
+            let stream = "organization/\(fixture.authorityA.id.uuidString.lowercased())"
+            #expect(try await fixture.owner.withConnection { try await AuditChainCheck.firstMismatch(on: $0) } == nil)
+            // A superuser makes the database's canonical form ignore the data, then rewrites an event and
+            // its chain to match: the SQL check is fooled, the independent one is not.
+            try await fixture.owner.withConnection { connection in
+                try await connection.simpleQuery("""
+                    CREATE OR REPLACE FUNCTION avrop.audit_canonical(
+                        stream text, sequence bigint, occurred_at timestamptz, organization_id uuid, actor_user_id uuid,
+                        actor_organization_id uuid, action text, data jsonb
+                    ) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$ SELECT convert_to(stream || sequence::text, 'UTF8') $$;
+                    UPDATE avrop.audit_event SET data = '{"name": "Forged"}' WHERE stream = '\(stream)' AND sequence = 1;
+                    DO $$
+                    DECLARE r record; prev bytea := '\\x';
+                    BEGIN
+                        FOR r IN SELECT * FROM avrop.audit_event WHERE stream = '\(stream)' ORDER BY sequence LOOP
+                            UPDATE avrop.audit_event SET previous_hash = prev,
+                                hash = sha256(prev || avrop.audit_canonical(r.stream, r.sequence, r.occurred_at,
+                                    r.organization_id, r.actor_user_id, r.actor_organization_id, r.action, r.data))
+                            WHERE stream = r.stream AND sequence = r.sequence
+                            RETURNING hash INTO prev;
+                        END LOOP;
+                        UPDATE avrop.audit_stream SET last_hash = prev WHERE stream = '\(stream)';
+                    END $$;
+                    """)
+            }
+            let report = try await fixture.owner.withConnection { try await AuditVerifier.verify(stream: stream, on: $0) }
+            #expect(report.firstBreak?.stream == stream)
+            #expect(report.firstBreak?.sequence == 1)
+            // The database's own check was fooled; only the recomputation outside it saw the change.
+            #expect(report.firstBreak?.reason.contains("outside the database") == true)
+        }
+    }
 }
