@@ -113,6 +113,7 @@ CREATE FUNCTION avrop.audit_append(p_stream text, p_organization_id uuid, p_acti
     DECLARE
         v_sequence bigint;
         v_previous bytea;
+        v_hash bytea;
         v_now timestamptz := clock_timestamp();
         v_user uuid := avrop.current_user_id();
         v_org uuid := avrop.current_org_id();
@@ -123,14 +124,11 @@ CREATE FUNCTION avrop.audit_append(p_stream text, p_organization_id uuid, p_acti
         -- The head row lock orders appends within the stream.
         SELECT last_sequence + 1, last_hash INTO v_sequence, v_previous
         FROM avrop.audit_stream WHERE stream = p_stream FOR UPDATE;
+        v_hash := sha256(v_previous || avrop.audit_canonical(p_stream, v_sequence, v_now, p_organization_id, v_user, v_org, p_action, p_data));
         INSERT INTO avrop.audit_event (stream, sequence, occurred_at, organization_id, actor_user_id,
                                        actor_organization_id, action, data, previous_hash, hash)
-        VALUES (p_stream, v_sequence, v_now, p_organization_id, v_user, v_org, p_action, p_data, v_previous,
-                sha256(v_previous || avrop.audit_canonical(p_stream, v_sequence, v_now, p_organization_id, v_user, v_org, p_action, p_data)));
-        UPDATE avrop.audit_stream
-        SET last_sequence = v_sequence,
-            last_hash = sha256(v_previous || avrop.audit_canonical(p_stream, v_sequence, v_now, p_organization_id, v_user, v_org, p_action, p_data))
-        WHERE stream = p_stream;
+        VALUES (p_stream, v_sequence, v_now, p_organization_id, v_user, v_org, p_action, p_data, v_previous, v_hash);
+        UPDATE avrop.audit_stream SET last_sequence = v_sequence, last_hash = v_hash WHERE stream = p_stream;
         RETURN v_sequence;
     END
     $$;

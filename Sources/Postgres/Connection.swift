@@ -123,8 +123,12 @@ public final class Connection: @unchecked Sendable {
         try await simpleQuery("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
         let value: T
         do {
-            for setting in settings {
-                try await execute("SELECT set_config(\(setting.name), \(setting.value), true)")
+            if !settings.isEmpty {
+                // All settings in one round trip: this runs at the start of every request's transaction.
+                try await execute("""
+                    SELECT set_config(name, value, true)
+                    FROM unnest(\(settings.map(\.name)), \(settings.map(\.value))) AS setting(name, value)
+                    """)
             }
             value = try await body(self)
         } catch {

@@ -60,28 +60,27 @@ public struct Migrator: Sendable {
         return pending.isEmpty ? .current : .outdated(pending: pending.map(\.version))
     }
 
-    /// Checks every applied migration against ours and returns the ones not applied yet.
+    /// Checks every applied migration against ours and returns the ones not applied yet. One round trip:
+    /// the server hashes our texts next to its records (readiness probes call this often).
     private func pendingMigrations(_ connection: Connection) async throws -> [Migration] {
-        let applied = try await connection.query("SELECT version, checksum FROM public.schema_migrations ORDER BY version")
-        var appliedChecksums: [Int: String] = [:]
+        let applied = try await connection.query("""
+            SELECT m.version, m.name, m.checksum,
+                   encode(sha256(convert_to(ours.sql, 'UTF8')), 'hex') AS ours
+            FROM public.schema_migrations m
+            LEFT JOIN unnest(\(migrations.map(\.version)), \(migrations.map(\.sql))) AS ours(version, sql)
+                ON ours.version = m.version
+            ORDER BY m.version
+            """)
+        var appliedVersions: Set<Int> = []
         for row in applied {
-            appliedChecksums[try row.decode("version", as: Int.self)] = try row.decode("checksum", as: String.self)
-        }
-        let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
-        if let unknown = appliedChecksums.keys.sorted().first(where: { known[$0] == nil }) {
-            throw MigrationError.unknownVersion(unknown)
-        }
-        var pending: [Migration] = []
-        for migration in migrations {
-            guard let checksum = appliedChecksums[migration.version] else {
-                pending.append(migration)
-                continue
+            let version = try row.decode("version", as: Int.self)
+            guard let ours = try row.decode("ours", as: String?.self) else { throw MigrationError.unknownVersion(version) }
+            guard ours == (try row.decode("checksum", as: String.self)) else {
+                throw MigrationError.checksumMismatch(version: version, name: try row.decode("name", as: String.self))
             }
-            guard try await Self.checksum(of: migration, on: connection) == checksum else {
-                throw MigrationError.checksumMismatch(version: migration.version, name: migration.name)
-            }
+            appliedVersions.insert(version)
         }
-        return pending
+        return migrations.filter { !appliedVersions.contains($0.version) }
     }
 
     private static func checksum(of migration: Migration, on connection: Connection) async throws -> String {
