@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -76,6 +77,24 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // The pages: server-rendered with swift-mustache, texts from the Swedish and English catalogues.
+        .target(
+            name: "Web",
+            dependencies: [
+                "Identity",
+                "Postgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            exclude: ["Embedded"],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedFiles"]
+        ),
+        .plugin(
+            name: "EmbedFiles",
+            capability: .buildTool()
+        ),
         .plugin(
             name: "EmbedMigrations",
             capability: .buildTool()
@@ -87,6 +106,7 @@ let package = Package(
                 "Audit",
                 "Identity",
                 "AvropAPI",
+                "Web",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -143,9 +163,12 @@ let package = Package(
             name: "AvropAppTests",
             dependencies: [
                 "AvropApp",
+                "Identity",
+                "Web",
                 "Postgres",
                 "PostgresTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

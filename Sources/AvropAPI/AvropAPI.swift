@@ -12,7 +12,10 @@ public enum AvropAPI {
     }
 
     /// Adds the API's routes, its authentication and the document to `router`.
-    public static func register(on router: Router<AvropRequestContext>, pool: ConnectionPool, tokens: TokenAuthentication) throws {
+    /// The operations are recorded in `routes` (for 405 answers).
+    public static func register(
+        on router: Router<AvropRequestContext>, pool: ConnectionPool, tokens: TokenAuthentication, routes: APIRouteTable
+    ) throws {
         router.add(middleware: APIAuthenticationMiddleware(tokens: tokens))
         router.get("/api/v1/openapi.yaml") { _, _ in
             Response(
@@ -22,6 +25,6 @@ public enum AvropAPI {
             )
         }
         guard let serverURL = URL(string: "/api/v1") else { return }
-        try APIHandlers(pool: pool, tokens: tokens).registerHandlers(on: router, serverURL: serverURL)
+        try APIHandlers(pool: pool, tokens: tokens).registerHandlers(on: RecordingTransport(router: router, table: routes), serverURL: serverURL)
     }
 }

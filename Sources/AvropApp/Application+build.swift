@@ -3,6 +3,7 @@ public import Logging
 public import AvropAPI
 import Identity
 import NIOCore
+import Web
 
 /// Builds the HTTP application: the composition root that `avrop serve` and the tests share.
 ///
@@ -34,14 +35,14 @@ public func buildApplication(
 public func buildRouter(database: AppDatabase, telemetry: AppTelemetry) -> Router<AvropRequestContext> {
     let router = Router(context: AvropRequestContext.self)
     router.add(middleware: RequestTelemetryMiddleware(telemetry: telemetry))
-    router.add(middleware: DatabaseBusyMiddleware())
-    router.get("/") { _, _ in
-        Response(
-            status: .ok,
-            headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: StartPage.html))
-        )
-    }
+    router.add(middleware: SecurityHeadersMiddleware())
+    let apiRoutes = APIRouteTable()
+    router.add(middleware: DatabaseBusyMiddleware(apiRoutes: apiRoutes))
+    router.add(middleware: APIBodyLimitMiddleware())
+    let sessions = SessionAuthentication(pool: database.pool)
+    let tokens = TokenAuthentication(pool: database.pool)
+    router.add(middleware: WebSessionMiddleware(sessions: sessions))
+    router.add(middleware: PageErrorMiddleware())
     // The process runs: no dependency is consulted, so an orchestrator restarts only a wedged process.
     router.get("/healthz") { _, _ in "ok\n" }
     // The database answers and has the schema this program expects: safe to send traffic here.
@@ -65,9 +66,10 @@ public func buildRouter(database: AppDatabase, telemetry: AppTelemetry) -> Route
     }
     // The API's problems: a route that cannot register is a programming error found by every test run.
     do {
-        try AvropAPI.register(on: router, pool: database.pool, tokens: TokenAuthentication(pool: database.pool))
+        try AvropAPI.register(on: router, pool: database.pool, tokens: tokens, routes: apiRoutes)
     } catch {
         preconditionFailure("the API's routes did not register: \(error)")
     }
+    WebPages(sessions: sessions, tokens: tokens).register(on: router)
     return router
 }

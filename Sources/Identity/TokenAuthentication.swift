@@ -13,11 +13,6 @@ public struct TokenAuthentication: Sendable {
         public let expiresAt: Date
     }
 
-    /// Failed logins that throttle further attempts within `throttleWindow`.
-    public static let failuresPerAccount = 5
-    public static let failuresPerAddress = 20
-    public static let throttleWindow: Duration = .seconds(15 * 60)
-
     /// The application role's pool (`avrop_app`).
     public let pool: ConnectionPool
     public let passwords: PasswordPolicy
@@ -36,46 +31,72 @@ public struct TokenAuthentication: Sendable {
         email: String, password: String, organizationNumber: String? = nil, address: String,
         name: String, scopes: [String] = [], lifetime: Duration = .seconds(90 * 24 * 3600)
     ) async throws -> Issued {
-        let window = "\(Self.throttleWindow.components.seconds) seconds"
-        let lookup = try await pool.withConnection { connection in
-            try await connection.query("SELECT * FROM avrop.login_lookup(\(email), \(address), \(window)::interval)").first
+        let userID = try await PasswordLogin(pool: pool, passwords: passwords).verify(email: email, password: password, address: address)
+        return try await pool.withTransaction(settings: [("avrop.user_id", userID.uuidString.lowercased())]) { connection in
+            let organizationID = try await PasswordLogin.organization(of: userID, number: organizationNumber, on: connection)
+            try await connection.execute("SELECT set_config('avrop.org_id', \(organizationID.uuidString.lowercased()), true)")
+            return try await create(userID: userID, organizationID: organizationID, name: name, scopes: scopes, lifetime: lifetime, on: connection)
         }
-        guard let lookup else { throw IdentityError.invalidCredentials }
-        if try lookup.decode("failures_for_email", as: Int.self) >= Self.failuresPerAccount
-            || lookup.decode("failures_from_address", as: Int.self) >= Self.failuresPerAddress {
-            throw IdentityError.throttled(retryAfter: Self.throttleWindow)
+    }
+
+    /// Issues a token to a signed-in actor (from the account page or an API call with a session).
+    public func issue(for actor: Actor, name: String, scopes: [String] = [], lifetime: Duration = .seconds(90 * 24 * 3600)) async throws -> Issued {
+        try Policy.check(actor, .manageOwnTokens)
+        return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
+            try await create(userID: actor.userID, organizationID: actor.organizationID, name: name, scopes: scopes, lifetime: lifetime, on: connection)
         }
-        let userID = try lookup.decode("user_id", as: UUID?.self)
-        let hash = try lookup.decode("password_hash", as: String?.self)
-        // An unknown address costs as much time as a known one, so timing tells nothing about who exists.
-        let valid: Bool
-        if let hash {
-            valid = passwords.verify(password, hash: hash)
-        } else {
-            passwords.spendVerificationTime()
-            valid = false
-        }
-        guard let userID, hash != nil, valid else {
-            try await pool.withConnection { try await $0.execute("SELECT avrop.login_record(\(email), \(address), false)") }
-            throw IdentityError.invalidCredentials
-        }
+    }
+
+    private func create(
+        userID: UUID, organizationID: UUID, name: String, scopes: [String], lifetime: Duration, on connection: Connection
+    ) async throws -> Issued {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...100).contains(trimmed.count) else { throw IdentityError.invalidName }
         let tokenID = UUID()
         let secret = Self.newSecret()
         let expiresAt = now().addingTimeInterval(TimeInterval(lifetime.components.seconds))
-        try await pool.withTransaction(settings: [("avrop.user_id", userID.uuidString.lowercased())]) { connection in
-            try await connection.execute("SELECT avrop.login_record(\(email), \(address), true)")
-            let organizationID = try await organization(of: userID, number: organizationNumber, on: connection)
-            try await connection.execute("SELECT set_config('avrop.org_id', \(organizationID.uuidString.lowercased()), true)")
-            try await connection.execute("""
-                INSERT INTO avrop.api_token (id, user_id, organization_id, name, token_hash, scopes, expires_at)
-                VALUES (\(tokenID), \(userID), \(organizationID), \(name), \(Self.digest(secret)), \(scopes), \(expiresAt))
-                """)
-            try await AuditLog.append(
-                stream: "api-token/\(tokenID.uuidString.lowercased())", organizationID: organizationID, action: "token.created",
-                data: AuditFacts(["name": name, "scopes": scopes.joined(separator: " ")]), on: connection
-            )
-        }
+        try await connection.execute("""
+            INSERT INTO avrop.api_token (id, user_id, organization_id, name, token_hash, scopes, expires_at)
+            VALUES (\(tokenID), \(userID), \(organizationID), \(trimmed), \(Self.digest(secret)), \(scopes), \(expiresAt))
+            """)
+        try await AuditLog.append(
+            stream: "api-token/\(tokenID.uuidString.lowercased())", organizationID: organizationID, action: "token.created",
+            data: AuditFacts(["name": trimmed, "scopes": scopes.joined(separator: " ")]), on: connection
+        )
         return Issued(id: tokenID, secret: secret, expiresAt: expiresAt)
+    }
+
+    /// A token as its owner sees it in a list: never the secret.
+    public struct Listed: Sendable, Equatable {
+        public let id: UUID
+        public let name: String
+        public let scopes: [String]
+        public let createdAt: Date
+        public let expiresAt: Date
+        public let lastUsedAt: Date?
+        public let revokedAt: Date?
+    }
+
+    /// The actor's own tokens, newest first, revoked ones included.
+    public func list(for actor: Actor) async throws -> [Listed] {
+        try Policy.check(actor, .manageOwnTokens)
+        return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
+            // Row-level security limits this to the actor's own tokens; the organisation narrows it to the
+            // one they act for now.
+            try await connection.query("""
+                SELECT id, name, scopes, created_at, expires_at, last_used_at, revoked_at FROM avrop.api_token
+                WHERE organization_id = \(actor.organizationID)
+                ORDER BY created_at DESC, id
+                LIMIT 200
+                """).map { row in
+                Listed(
+                    id: try row.decode("id", as: UUID.self), name: try row.decode("name", as: String.self),
+                    scopes: try row.decode("scopes", as: [String].self), createdAt: try row.decode("created_at", as: Date.self),
+                    expiresAt: try row.decode("expires_at", as: Date.self), lastUsedAt: try row.decode("last_used_at", as: Date?.self),
+                    revokedAt: try row.decode("revoked_at", as: Date?.self)
+                )
+            }
+        }
     }
 
     /// The actor behind a bearer token, or `nil` for an unknown, expired or revoked one.
@@ -105,28 +126,12 @@ public struct TokenAuthentication: Sendable {
         }
     }
 
-    private func organization(of userID: UUID, number: String?, on connection: Connection) async throws -> UUID {
-        // Row-level security shows the user's own memberships (avrop.user_id is set).
-        let rows = try await connection.query("""
-            SELECT DISTINCT m.organization_id, o.organization_number
-            FROM avrop.membership m JOIN avrop.organization o ON o.id = m.organization_id
-            WHERE m.user_id = \(userID)
-            """)
-        let memberships = try rows.map { (try $0.decode("organization_id", as: UUID.self), try $0.decode("organization_number", as: String.self)) }
-        if let number {
-            let digits = (try? OrganizationNumber(number))?.digits
-            guard let match = memberships.first(where: { $0.1 == digits }) else { throw IdentityError.notFound }
-            return match.0
-        }
-        guard memberships.count == 1, let only = memberships.first else { throw IdentityError.organizationRequired }
-        return only.0
-    }
-
-    static let prefix = "avr_"
+    /// The start of every API token.
+    public static let prefix = "avr_"
 
     /// 32 random bytes from the system's generator, base64url without padding, behind a recognisable prefix
     /// (so that secret scanners can find leaked tokens).
-    static func newSecret() -> String {
+    public static func newSecret(prefix: String = prefix) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let base64 = Data(bytes).base64EncodedString()

@@ -10,42 +10,8 @@ import Testing
 
 @Suite("The JSON API: tokens, me, audit events, problems")
 struct APITests {
-    struct Accounts {
-        let authorityA: Organization
-        let authorityB: Organization
-        let supplier: Organization
-    }
-
-    /// A migrated database with two authorities and a supplier, a member in each, and the app over it.
-    private func withAPI(_ body: @Sendable (any TestClientProtocol, Accounts) async throws -> Void) async throws {
-        try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
-            let owner = ConnectionPool(configuration: configuration, maximumConnections: 2)
-            let admin = IdentityAdministration(pool: owner, passwords: PasswordPolicy(cost: 4))
-            let accounts = Accounts(
-                authorityA: try await admin.addOrganization(kind: .contractingAuthority, name: "Region Norr", number: "212000-0142"),
-                authorityB: try await admin.addOrganization(kind: .contractingAuthority, name: "Kommun Syd", number: "202100-5489"),
-                supplier: try await admin.addOrganization(kind: .supplier, name: "Innovera AB", number: "556703-7485")
-            )
-            for (email, role, number) in [("anna@norr.example", Role.buyer, "212000-0142"), ("bo@syd.example", .auditor, "202100-5489"),
-                                          ("eva@innovera.example", .supplierRepresentative, "556703-7485")] {
-                _ = try await admin.addUser(email: email, displayName: email, password: "ett långt lösen för \(email)")
-                try await admin.grant(role, email: email, organizationNumber: number)
-            }
-            await owner.close()
-            let pool = ConnectionPool(configuration: configuration.with("user", "avrop_app"), maximumConnections: 4)
-            let app = buildApplication(
-                configuration: AppConfiguration(port: 0),
-                database: AppDatabase(pool: pool, migrator: try AvropSchema.migrator()),
-                logger: Logger(label: "test")
-            )
-            do {
-                try await app.test(.router) { client in try await body(client, accounts) }
-                await pool.close()
-            } catch {
-                await pool.close()
-                throw error
-            }
-        }
+    private func withAPI(_ body: @Sendable (any TestClientProtocol, TestApp.Accounts) async throws -> Void) async throws {
+        try await TestApp.with(body)
     }
 
     private func json(_ object: [String: Any]) throws -> ByteBuffer {
@@ -87,7 +53,7 @@ struct APITests {
     @Test func wrongPasswordsAre401ThenThrottledWith429AndRetryAfter() async throws {
         try await withAPI { client, _ in
             let wrong = try json(["email": "anna@norr.example", "password": "inte rätt lösenord", "name": "x"])
-            for _ in 0..<TokenAuthentication.failuresPerAccount {
+            for _ in 0..<PasswordLogin.failuresPerAccount {
                 try await client.execute(uri: "/api/v1/tokens", method: .post, headers: [.contentType: "application/json"], body: wrong) { response in
                     #expect(response.status == .unauthorized)
                     #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
@@ -112,6 +78,31 @@ struct APITests {
                                      body: try json(["email": "a@b.se"])) { response in
                 #expect(response.status == .badRequest)
             }
+        }
+    }
+
+    @Test func theRoutersRefusalsAreProblemsWithStableTypes() async throws {
+        try await withAPI { client, _ in
+            func problem(_ uri: String, _ method: HTTPRequest.Method, _ headers: HTTPFields = [:], _ body: ByteBuffer? = nil) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+                    #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true, "\(method) \(uri)")
+                    return (response.status, try decode(response.body)["type"] as? String ?? "")
+                }
+            }
+            let answer1 = try await problem("/api/v1/nothing-here", .get)
+            #expect(answer1.0 == .notFound)
+            #expect(answer1.1 == "https://avrop.se/problems/not-found")
+            let answer2 = try await problem("/api/v1/tokens", .delete)
+            #expect(answer2.0 == .methodNotAllowed)
+            #expect(answer2.1 == "https://avrop.se/problems/method-not-allowed")
+            try await client.execute(uri: "/api/v1/me", method: .post) { #expect($0.headers[.allow] == "GET") }
+            let big = ByteBuffer(repeating: UInt8(ascii: " "), count: (1 << 20) + 1)
+            let answer3 = try await problem("/api/v1/tokens", .post, [.contentType: "application/json"], big)
+            #expect(answer3.0 == .contentTooLarge)
+            #expect(answer3.1 == "https://avrop.se/problems/payload-too-large")
+            let answer4 = try await problem("/api/v1/tokens", .post, [.contentType: "text/plain"], ByteBuffer(string: "hej"))
+            #expect(answer4.0 == .unsupportedMediaType)
+            #expect(answer4.1 == "https://avrop.se/problems/unsupported-media-type")
         }
     }
 

@@ -57,13 +57,13 @@ struct TokenAuthenticationTests {
     @Test func fiveFailuresThrottleTheAccountAndUnknownAddressesFailAlike() async throws {
         try await IdentityFixture.withFixture { fixture in
             let service = tokens(fixture)
-            for _ in 0..<TokenAuthentication.failuresPerAccount {
+            for _ in 0..<PasswordLogin.failuresPerAccount {
                 await #expect(throws: IdentityError.invalidCredentials) {
                     _ = try await service.issue(email: fixture.buyerA.email, password: "fel lösenord igen", address: "198.51.100.7", name: "x")
                 }
             }
             // Now even the right password waits.
-            await #expect(throws: IdentityError.throttled(retryAfter: TokenAuthentication.throttleWindow)) {
+            await #expect(throws: IdentityError.throttled(retryAfter: PasswordLogin.throttleWindow)) {
                 _ = try await service.issue(email: fixture.buyerA.email, password: "korrekt häst batteri", address: "198.51.100.8", name: "x")
             }
             // Another account is not affected; an unknown one fails exactly like a wrong password.

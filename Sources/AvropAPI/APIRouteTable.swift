@@ -1,0 +1,45 @@
+public import HTTPTypes
+public import Hummingbird
+import OpenAPIHummingbird
+public import OpenAPIRuntime
+import Synchronization
+
+/// The API's operations by path template and method, recorded as the generated code registers them, so
+/// that a known path with another method can be answered 405 with `Allow` (the router alone says 404).
+public final class APIRouteTable: Sendable {
+    private let routes = Mutex<[(method: HTTPRequest.Method, segments: [Substring])]>([])
+
+    public init() {}
+
+    func add(_ method: HTTPRequest.Method, _ path: String) {
+        routes.withLock { $0.append((method, path.split(separator: "/"))) }
+    }
+
+    /// The methods of the operations whose template matches `path`; empty for a path the API lacks.
+    public func methods(for path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/")
+        return routes.withLock { routes in
+            routes.filter { route in
+                route.segments.count == segments.count
+                    && zip(route.segments, segments).allSatisfy { template, segment in
+                        (template.hasPrefix("{") && template.hasSuffix("}")) || template == segment
+                    }
+            }.map(\.method)
+        }
+    }
+}
+
+/// Registers the generated operations on the router and records them in a route table.
+struct RecordingTransport<Context: RequestContext>: ServerTransport {
+    let router: Router<Context>
+    let table: APIRouteTable
+
+    func register(
+        _ handler: @escaping @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
+        method: HTTPRequest.Method,
+        path: String
+    ) throws {
+        table.add(method, path)
+        router.register(handler, method: method, path: path)
+    }
+}

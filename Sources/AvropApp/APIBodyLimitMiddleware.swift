@@ -1,0 +1,33 @@
+import Hummingbird
+import NIOCore
+
+/// The API's request bodies: JSON only (415 otherwise) and at most `maximumBytes` (413 beyond), checked
+/// before any handler decodes them, so a client cannot make the service buffer an unbounded body.
+struct APIBodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// 1 MiB (issue 3). Document uploads get their own, larger limit on their own routes.
+    static var maximumBytes: Int { 1 << 20 }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/api/"), [.post, .put, .patch].contains(request.method) else {
+            return try await next(request, context)
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maximumBytes {
+            throw HTTPError(.contentTooLarge)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: Self.maximumBytes)
+        } catch is NIOTooManyBytesError {
+            throw HTTPError(.contentTooLarge)
+        }
+        if buffer.readableBytes > 0 {
+            let type = request.headers[.contentType]?.lowercased() ?? ""
+            guard type.hasPrefix("application/json") || type.hasPrefix("application/merge-patch+json") else {
+                throw HTTPError(.unsupportedMediaType)
+            }
+        }
+        var limited = request
+        limited.body = RequestBody(buffer: buffer)
+        return try await next(limited, context)
+    }
+}

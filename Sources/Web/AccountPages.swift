@@ -1,0 +1,100 @@
+import Foundation
+import Hummingbird
+import Identity
+
+/// The account pages of a signed-in user: who they are, their password, their API tokens.
+struct AccountPages: Sendable {
+    let sessions: SessionAuthentication
+    let tokens: TokenAuthentication
+    let renderer: PageRenderer
+
+    func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
+        router.get("/account") { _, _ in
+            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            return try await account(session)
+        }
+        router.post("/account/password") { request, context in
+            let form = try await Form.read(request, context, as: Form.PasswordChange.self)
+            guard let session = WebRequest.current.session, let secret = WebRequest.current.sessionSecret else { return WebPages.redirect("/login") }
+            guard form.new == form.repeated else {
+                return try await account(session, status: .unprocessableContent, values: ["passwordError": renderer.text("error_password_mismatch")])
+            }
+            do {
+                try await sessions.changePassword(
+                    of: session.actor, current: form.current, new: form.new, keeping: secret,
+                    address: context.remoteAddress?.ipAddress ?? "unknown"
+                )
+            } catch IdentityError.weakPassword {
+                return try await account(session, status: .unprocessableContent, values: ["passwordError": renderer.text("error_password_weak")])
+            } catch IdentityError.invalidCredentials {
+                return try await account(session, status: .unprocessableContent, values: ["passwordError": renderer.text("error_password_current")])
+            } catch IdentityError.throttled(let wait) {
+                return try await account(session, status: .tooManyRequests, values: ["passwordError": renderer.text("error_throttled")],
+                                         headers: [.retryAfter: String(wait.components.seconds)])
+            }
+            return try await account(session, values: ["passwordChanged": true])
+        }
+        router.post("/account/tokens") { request, context in
+            let form = try await Form.read(request, context, as: Form.NewToken.self)
+            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            do {
+                let issued = try await tokens.issue(for: session.actor, name: form.name)
+                // Shown this once; the page is not cached (PageRenderer sets no-store).
+                return try await account(session, status: .created, values: ["newToken": issued.secret])
+            } catch IdentityError.invalidName {
+                return try await account(session, status: .unprocessableContent, values: ["tokenError": renderer.text("error_token_name")])
+            }
+        }
+        router.post("/account/tokens/{id}/revoke") { request, context in
+            _ = try await Form.read(request, context, as: Form.Empty.self)
+            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw HTTPError(.notFound) }
+            do {
+                try await tokens.revoke(id, by: session.actor)
+            } catch IdentityError.notFound {
+                throw HTTPError(.notFound)
+            }
+            return WebPages.redirect("/account")
+        }
+    }
+
+    private func account(
+        _ session: SessionAuthentication.Session, status: HTTPResponse.Status = .ok, values: [String: Any] = [:], headers: HTTPFields = [:]
+    ) async throws -> Response {
+        let language = WebRequest.current.language
+        let listed = try await tokens.list(for: session.actor)
+        let rows: [[String: Any]] = listed.map { token in
+            var row: [String: Any] = [
+                "id": token.id.uuidString.lowercased(), "name": token.name,
+                "created": DateText.day(token.createdAt, language), "expires": DateText.day(token.expiresAt, language),
+                "lastUsed": token.lastUsedAt.map { DateText.minute($0, language) } ?? renderer.text("account_token_never_used"),
+            ]
+            if token.revokedAt != nil { row["revoked"] = true } else if token.expiresAt < Date() { row["expired"] = true } else { row["active"] = true }
+            return row
+        }
+        var context = values
+        context["tokens"] = rows
+        context["hasTokens"] = !rows.isEmpty
+        context["roles"] = session.actor.roles.map { renderer.text("role_\($0.rawValue)") }.sorted()
+        return renderer.page("account", title: "account_title", status: status, values: context, headers: headers)
+    }
+}
+
+/// Dates as people read them: Swedish time, in the page's language.
+enum DateText {
+    static func day(_ date: Date, _ language: Language) -> String {
+        format(date, language, "yyyy-MM-dd")
+    }
+
+    static func minute(_ date: Date, _ language: Language) -> String {
+        format(date, language, "yyyy-MM-dd HH:mm")
+    }
+
+    private static func format(_ date: Date, _ language: Language, _ pattern: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: language == .sv ? "sv_SE" : "en_GB")
+        formatter.timeZone = TimeZone(identifier: "Europe/Stockholm")
+        formatter.dateFormat = pattern
+        return formatter.string(from: date)
+    }
+}

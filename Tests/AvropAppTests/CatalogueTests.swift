@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+@testable import Web
+
+@Suite("Message catalogues and templates")
+struct CatalogueTests {
+    @Test func bothLanguagesHaveTheSameKeysAndNoEmptyText() throws {
+        let catalogue = Catalogue.embedded
+        let swedish = catalogue.texts(.sv)
+        let english = catalogue.texts(.en)
+        #expect(swedish.count > 40, "the Swedish catalogue parses")
+        #expect(Set(swedish.keys) == Set(english.keys))
+        #expect(swedish.values.allSatisfy { !$0.trimmingCharacters(in: .whitespaces).isEmpty })
+        #expect(english.values.allSatisfy { !$0.trimmingCharacters(in: .whitespaces).isEmpty })
+    }
+
+    @Test func everyTextATemplateOrTheCodeNamesExists() throws {
+        let keys = Set(Catalogue.embedded.texts(.sv).keys)
+        var used: Set<String> = []
+        for (path, text) in embeddedFiles where path.hasPrefix("templates/") {
+            for match in text.matches(of: /\{\{[#^\/]?t\.([a-z_]+)\}\}/) { used.insert(String(match.1)) }
+        }
+        // Keys named in Swift: the navigation, roles, and the error pages.
+        used.formUnion(Navigation.items(for: nil).map(\.label))
+        used.formUnion(["nav_account", "home_title", "login_title", "account_title", "account_token_never_used"])
+        used.formUnion(["frameworkManager", "buyer", "contractManager", "supplierRepresentative", "auditor", "admin"].map { "role_\($0)" })
+        used.formUnion(["error_not_found", "error_csrf", "error_too_large", "error_media_type", "error_method", "error_bad_request", "error_internal",
+                        "error_invalid_credentials", "error_throttled", "error_organization_required", "error_password_mismatch",
+                        "error_password_weak", "error_password_current", "error_token_name"])
+        #expect(used.subtracting(keys).isEmpty, "missing: \(used.subtracting(keys).sorted())")
+        #expect(used.count > 40)
+    }
+
+    @Test func everyTemplateParses() throws {
+        let templates = embeddedFiles.keys.filter { $0.hasPrefix("templates/") }
+        #expect(templates.count >= 5)
+        #expect(PageRenderer.embedded.library.getTemplate(named: "layout") != nil)
+        for path in templates {
+            let name = String(path.dropFirst("templates/".count).dropLast(".mustache".count))
+            #expect(PageRenderer.embedded.library.getTemplate(named: name) != nil, "\(name) did not parse")
+        }
+    }
+
+    @Test func languagesComeFromTheCookieThenAcceptLanguageThenSwedish() {
+        #expect(Language.preferred(cookie: nil, acceptLanguage: nil) == .sv)
+        #expect(Language.preferred(cookie: nil, acceptLanguage: "de-DE,en;q=0.8") == .en)
+        #expect(Language.preferred(cookie: "sv", acceptLanguage: "en") == .sv)
+        #expect(Language.preferred(cookie: "fr", acceptLanguage: "fr,de") == .sv)
+    }
+}

@@ -1,0 +1,251 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HTTPTypes
+import Identity
+import Postgres
+import Testing
+
+@Suite("Pages: sessions, CSRF, account, language, headers, errors")
+struct PageTests {
+    private let anna = "anna@norr.example"
+
+    private func signIn(_ browser: Browser, _ email: String) async throws {
+        try await browser.get("/login")
+        let page = try await browser.post("/login", ["email": email, "password": TestApp.password(email)])
+        #expect(page.status == .seeOther)
+        #expect(page.location == "/account")
+    }
+
+    @Test func everyResponseCarriesTheSecurityHeaders() async throws {
+        try await TestApp.with { client, _ in
+            let browser = Browser(client)
+            for path in ["/", "/login", "/no-such-page", "/static/avrop.css", "/api/v1/me", "/healthz"] {
+                let page = try await browser.get(path)
+                let policy = try #require(page.headers[.contentSecurityPolicy], "\(path)")
+                #expect(policy.contains("frame-ancestors 'none'"))
+                #expect(policy.contains("default-src 'none'"))
+                #expect(!policy.contains("unsafe-inline"))
+                #expect(page.headers[.xContentTypeOptions] == "nosniff")
+                #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin")
+            }
+        }
+    }
+
+    @Test func aLoginStartsANewServerSideSessionInAnHttpOnlyLaxCookie() async throws {
+        try await TestApp.with { client, accounts in
+            let browser = Browser(client)
+            // A session id planted in the browser beforehand (session fixation) never becomes the session.
+            browser.cookies["avrop_session"] = "planted-by-someone-else"
+            let form = try await browser.get("/login")
+            #expect(form.status == .ok)
+            let page = try await browser.post("/login", ["email": "ANNA@norr.example", "password": TestApp.password(anna)])
+            #expect(page.status == .seeOther)
+            let line = try #require(page.setCookies.first { $0.hasPrefix("avrop_session=") })
+            #expect(line.contains("HttpOnly"))
+            #expect(line.contains("SameSite=Lax"))
+            #expect(!line.contains("Secure"))
+            let secret = try #require(browser.cookies["avrop_session"])
+            #expect(secret != "planted-by-someone-else")
+            // Only the hash is stored.
+            let stored = try await accounts.owner.withConnection { try await $0.query("SELECT count(*) AS n FROM avrop.web_session WHERE convert_to(\(secret), 'UTF8') = id_hash OR encode(id_hash, 'escape') = \(secret)") }
+            #expect(try stored.first?.decode("n", as: Int.self) == 0)
+
+            let account = try await browser.get("/account")
+            #expect(account.status == .ok)
+            #expect(account.html.contains("Region Norr"))
+            #expect(account.html.contains("Upphandlare"))
+        }
+    }
+
+    @Test func cookiesAreSecureBehindATLSProxy() async throws {
+        try await TestApp.with { client, _ in
+            let browser = Browser(client)
+            browser.extraHeaders[HTTPField.Name("X-Forwarded-Proto")!] = "https"
+            let form = try await browser.get("/login")
+            #expect(form.setCookies.allSatisfy { $0.contains("Secure") })
+            let page = try await browser.post("/login", ["email": anna, "password": TestApp.password(anna)])
+            #expect(page.setCookies.contains { $0.hasPrefix("avrop_session=") && $0.contains("Secure") })
+        }
+    }
+
+    @Test func formsWithoutTheRightCSRFTokenAreRefused() async throws {
+        try await TestApp.with { client, _ in
+            let browser = Browser(client)
+            try await browser.get("/login")
+            for token in ["", "forged"] {
+                let page = try await browser.post("/login", ["email": anna, "password": TestApp.password(anna)], csrf: token)
+                #expect(page.status == .forbidden)
+                #expect(page.html.contains("Formuläret har gått ut"))
+                #expect(browser.cookies["avrop_session"] == nil)
+            }
+            try await signIn(browser, anna)
+            let anonymousToken = browser.cookies["avrop_csrf"] ?? ""
+            // Signed in, forms need the session's token: the anonymous one, or none, is refused everywhere.
+            for path in ["/account/tokens", "/account/password", "/logout", "/language"] {
+                for token in ["", anonymousToken, "forged"] {
+                    let page = try await browser.post(path, ["name": "x", "current": "a", "new": "b", "repeated": "b", "language": "en"], csrf: token)
+                    #expect(page.status == .forbidden, "\(path) with \(token.isEmpty ? "no token" : token)")
+                }
+            }
+            #expect(try await browser.get("/account").status == .ok)
+        }
+    }
+
+    @Test func wrongPasswordsShowAnErrorThenAreThrottledWith429() async throws {
+        try await TestApp.with { client, _ in
+            let browser = Browser(client)
+            try await browser.get("/login")
+            for _ in 0..<PasswordLogin.failuresPerAccount {
+                let page = try await browser.post("/login", ["email": anna, "password": "fel lösenord helt och hållet"])
+                #expect(page.status == .unauthorized)
+                #expect(page.html.contains("E-postadressen eller lösenordet är fel."))
+                #expect(page.html.contains(#"value="anna@norr.example""#))
+            }
+            let page = try await browser.post("/login", ["email": anna, "password": TestApp.password(anna)])
+            #expect(page.status == .tooManyRequests)
+            #expect(page.headers[.retryAfter] == String(PasswordLogin.throttleWindow.components.seconds))
+            #expect(browser.cookies["avrop_session"] == nil)
+        }
+    }
+
+    @Test func logoutEndsTheSessionOnTheServer() async throws {
+        try await TestApp.with { client, _ in
+            let browser = Browser(client)
+            try await signIn(browser, anna)
+            let secret = try #require(browser.cookies["avrop_session"])
+            try await browser.get("/account")
+            let page = try await browser.post("/logout")
+            #expect(page.status == .seeOther)
+            #expect(browser.cookies["avrop_session"] == nil)
+            // The old cookie, sent again, opens nothing.
+            browser.cookies["avrop_session"] = secret
+            let account = try await browser.get("/account")
+            #expect(account.status == .seeOther)
+            #expect(account.location == "/login")
+        }
+    }
+
+    @Test func sessionsEndWhenIdleAndAtTheirAbsoluteExpiry() async throws {
+        try await TestApp.with { client, accounts in
+            let browser = Browser(client)
+            try await signIn(browser, anna)
+            #expect(try await browser.get("/account").status == .ok)
+            // 31 minutes without a request: idle timeout (30 minutes).
+            try await accounts.owner.withConnection { try await $0.execute("UPDATE avrop.web_session SET last_seen_at = now() - interval '31 minutes'") }
+            #expect(try await browser.get("/account").location == "/login")
+
+            let second = Browser(client)
+            try await signIn(second, anna)
+            #expect(try await second.get("/account").status == .ok)
+            try await accounts.owner.withConnection { try await $0.execute("UPDATE avrop.web_session SET expires_at = now() - interval '1 second' WHERE ended_at IS NULL") }
+            #expect(try await second.get("/account").location == "/login")
+        }
+    }
+
+    @Test func apiTokensAreCreatedShownOnceListedAndRevokedFromTheAccountPage() async throws {
+        try await TestApp.with { client, _ in
+            let browser = Browser(client)
+            try await signIn(browser, anna)
+            try await browser.get("/account")
+            #expect(try await browser.post("/account/tokens", ["name": "  "]).status == .unprocessableContent)
+            let created = try await browser.post("/account/tokens", ["name": "Ekonomisystemet"])
+            #expect(created.status == .created)
+            #expect(created.headers[.cacheControl] == "no-store")
+            let range = try #require(created.html.range(of: #"<code class="secret">"#))
+            let secret = String(created.html[range.upperBound...].prefix { $0 != "<" })
+            #expect(secret.hasPrefix("avr_"))
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer \(secret)"]) { response in
+                #expect(response.status == .ok)
+            }
+            let listed = try await browser.get("/account")
+            #expect(listed.html.contains("Ekonomisystemet"))
+            #expect(!listed.html.contains(secret))
+            let action = try #require(listed.html.range(of: #"action="/account/tokens/"#))
+            let id = String(listed.html[action.upperBound...].prefix { $0 != "/" })
+            let revoked = try await browser.post("/account/tokens/\(id)/revoke")
+            #expect(revoked.status == .seeOther)
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer \(secret)"]) { response in
+                #expect(response.status == .unauthorized)
+            }
+            #expect(try await browser.get("/account").html.contains("Återkallad"))
+            // Someone else's token, or one that does not exist: 404.
+            let other = Browser(client)
+            try await signIn(other, "bo@syd.example")
+            try await other.get("/account")
+            #expect(try await other.post("/account/tokens/\(id)/revoke").status == .notFound)
+            #expect(try await other.post("/account/tokens/\(UUID().uuidString)/revoke").status == .notFound)
+        }
+    }
+
+    @Test func changingThePasswordChecksTheCurrentOneAndEndsOtherSessions() async throws {
+        try await TestApp.with { client, _ in
+            let phone = Browser(client)
+            try await signIn(phone, anna)
+            let browser = Browser(client)
+            try await signIn(browser, anna)
+            try await browser.get("/account")
+            let newPassword = "ett nytt och mycket längre lösenord"
+            let mismatch = try await browser.post("/account/password", ["current": TestApp.password(anna), "new": newPassword, "repeated": "något annat"])
+            #expect(mismatch.status == .unprocessableContent)
+            #expect(mismatch.html.contains("De två nya lösenorden är inte lika."))
+            let weak = try await browser.post("/account/password", ["current": TestApp.password(anna), "new": "kort", "repeated": "kort"])
+            #expect(weak.status == .unprocessableContent)
+            let wrong = try await browser.post("/account/password", ["current": "inte det nuvarande lösenordet", "new": newPassword, "repeated": newPassword])
+            #expect(wrong.status == .unprocessableContent)
+            #expect(wrong.html.contains("Det nuvarande lösenordet är fel."))
+            let changed = try await browser.post("/account/password", ["current": TestApp.password(anna), "new": newPassword, "repeated": newPassword])
+            #expect(changed.status == .ok)
+            #expect(changed.html.contains("Lösenordet är bytt."))
+            #expect(try await browser.get("/account").status == .ok)
+            #expect(try await phone.get("/account").location == "/login")
+            let again = Browser(client)
+            try await again.get("/login")
+            #expect(try await again.post("/login", ["email": anna, "password": TestApp.password(anna)]).status == .unauthorized)
+            #expect(try await again.post("/login", ["email": anna, "password": newPassword]).status == .seeOther)
+        }
+    }
+
+    @Test func pagesAreSwedishByDefaultAndEnglishOnRequest() async throws {
+        try await TestApp.with { client, _ in
+            let browser = Browser(client)
+            let swedish = try await browser.get("/login")
+            #expect(swedish.html.contains(#"<html lang="sv">"#))
+            #expect(swedish.html.contains("Logga in"))
+            browser.extraHeaders[.acceptLanguage] = "en-GB,en;q=0.9,sv;q=0.5"
+            let english = try await browser.get("/login")
+            #expect(english.html.contains(#"<html lang="en">"#))
+            #expect(english.html.contains("Sign in"))
+            // The switch wins over the header, and comes back to the page it was used on.
+            let switched = try await browser.post("/language", ["language": "sv", "back": "/login"])
+            #expect(switched.status == .seeOther)
+            #expect(switched.location == "/login")
+            #expect(try await browser.get("/login").html.contains(#"<html lang="sv">"#))
+            // Never a redirect to another site.
+            #expect(try await browser.post("/language", ["language": "en", "back": "//evil.example/"]).location == "/")
+            #expect(try await browser.post("/language", ["language": "en", "back": "https://evil.example/"]).location == "/")
+        }
+    }
+
+    @Test func errorsArePagesForPeopleAndProblemsForTheAPI() async throws {
+        try await TestApp.with { client, _ in
+            let browser = Browser(client)
+            let missing = try await browser.get("/no-such-page")
+            #expect(missing.status == .notFound)
+            #expect(missing.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(missing.html.contains("Sidan finns inte"))
+            try await client.execute(uri: "/api/v1/no-such-thing", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+                #expect(String(buffer: response.body).contains("https://avrop.se/problems/not-found"))
+            }
+            // A form body in the wrong format, or too large.
+            try await browser.get("/login")
+            let json = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}")) { $0.status }
+            #expect(json == .unsupportedMediaType)
+            let huge = String(repeating: "a", count: 70 * 1024)
+            let tooLarge = try await browser.post("/login", ["email": huge, "password": "x"])
+            #expect(tooLarge.status == .contentTooLarge)
+        }
+    }
+}
