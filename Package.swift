@@ -46,8 +46,10 @@ let package = Package(
         // The hash-chained audit log (R23).
         .target(
             name: "Audit",
-            dependencies: ["Postgres", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: swiftSettings
+            dependencies: ["Postgres", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
+            exclude: ["Embedded"],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedFiles"]
         ),
         // Organisations, users, memberships, passwords.
         .target(
@@ -163,6 +165,7 @@ let package = Package(
             name: "AvropAppTests",
             dependencies: [
                 "AvropApp",
+                "Audit",
                 "Identity",
                 "Web",
                 "Postgres",

@@ -14,6 +14,10 @@ public struct AppConfiguration: Sendable {
     public var maximumConnections: Int
     /// Create the demo organisations and accounts at start (once), and print them.
     public var demo: Bool
+    /// The SMTP relay for e-mail notifications (`smtp://host:port`); `nil` leaves e-mails in the outbox.
+    public var smtpURL: String?
+    /// The sender of e-mail notifications.
+    public var mailFrom: String
 
     public init(
         host: String = "127.0.0.1",
@@ -22,7 +26,9 @@ public struct AppConfiguration: Sendable {
         databaseURL: String? = nil,
         migrate: Bool = false,
         maximumConnections: Int = 8,
-        demo: Bool = false
+        demo: Bool = false,
+        smtpURL: String? = nil,
+        mailFrom: String = "Avrop <noreply@avrop.se>"
     ) {
         self.host = host
         self.port = port
@@ -31,5 +37,7 @@ public struct AppConfiguration: Sendable {
         self.migrate = migrate
         self.maximumConnections = maximumConnections
         self.demo = demo
+        self.smtpURL = smtpURL
+        self.mailFrom = mailFrom
     }
 }

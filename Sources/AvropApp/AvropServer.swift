@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 public import Logging
 public import Postgres
@@ -66,12 +67,19 @@ public enum AvropServer {
         ) { url in
             logger.info("Avrop is running at \(url)")
         }
+        let mailer = configuration.smtpURL.flatMap { SMTPMailer(url: $0, from: configuration.mailFrom) }
+        if configuration.smtpURL != nil, mailer == nil {
+            logger.warning("AVROP_SMTP_URL is not smtp://host[:port]; e-mails wait in the outbox")
+        }
+        let worker = Task { await OutboxWorker(pool: pool, mailer: mailer, logger: logger).run() }
         var failure: (any Error)?
         do {
             try await app.runService()
         } catch {
             failure = error
         }
+        worker.cancel()
+        await worker.value
         await pool.close()
         if let cluster {
             logger.info("stopping the embedded PostgreSQL")

@@ -25,6 +25,12 @@ public enum Action: Sendable, Equatable {
     case readAuditTrail(organizationID: UUID)
     /// Create, list and revoke one's own API tokens.
     case manageOwnTokens
+    /// Read and mark one's own notifications.
+    case readOwnNotifications
+    /// Register, list and disable the webhooks of `organizationID`.
+    case manageWebhooks(organizationID: UUID)
+    /// See the messages to `organizationID` that could not be delivered.
+    case readDeadLetters(organizationID: UUID)
 }
 
 /// The first wall: whether an actor may do an action, decided before any data is touched. Refusals are
@@ -42,8 +48,11 @@ public enum Policy {
             // organisation; suppliers never.
             return organizationID == actor.organizationID
                 && !actor.roles.isDisjoint(with: [.frameworkManager, .buyer, .contractManager, .auditor, .admin])
-        case .manageOwnTokens:
+        case .manageOwnTokens, .readOwnNotifications:
             return !actor.roles.isEmpty
+        case .manageWebhooks(let organizationID), .readDeadLetters(let organizationID):
+            // An organisation's systems and deliveries are its admins' business.
+            return organizationID == actor.organizationID && actor.roles.contains(.admin)
         }
     }
 }

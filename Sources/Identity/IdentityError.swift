@@ -11,6 +11,8 @@ public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidCredentials
     case throttled(retryAfter: Duration)
     case organizationRequired
+    case invalidCursor
+    case invalidURL
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidCredentials: "the e-mail address or the password is wrong"
         case .throttled(let wait): "too many failed attempts; try again in \(wait.components.seconds / 60) minutes"
         case .organizationRequired: "you are a member of several organisations: say which one"
+        case .invalidCursor: "the cursor is not one this service gave out"
+        case .invalidURL: "the URL must be http:// or https:// and at most 2000 characters"
         }
     }
 }

@@ -1,3 +1,4 @@
+import Audit
 import Crypto
 public import Foundation
 public import Postgres
@@ -101,6 +102,8 @@ public struct SessionAuthentication: Sendable {
                 UPDATE avrop.web_session SET ended_at = now()
                 WHERE user_id = \(actor.userID) AND ended_at IS NULL AND id_hash <> \(TokenAuthentication.digest(secret))
                 """)
+            // If it was not them, they learn of it at once.
+            try await Notifier.notify(users: [actor.userID], kind: "account.passwordChanged", on: connection)
         }
     }
 }

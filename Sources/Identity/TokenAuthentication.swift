@@ -63,6 +63,10 @@ public struct TokenAuthentication: Sendable {
             stream: "api-token/\(tokenID.uuidString.lowercased())", organizationID: organizationID, action: "token.created",
             data: AuditFacts(["name": trimmed, "scopes": scopes.joined(separator: " ")]), on: connection
         )
+        // The owner and the organisation's systems (a security log, say) hear of every new way in.
+        try await Notifier.notify(
+            users: [userID], organizations: [organizationID], kind: "account.tokenCreated", data: ["tokenName": trimmed], on: connection
+        )
         return Issued(id: tokenID, secret: secret, expiresAt: expiresAt)
     }
 

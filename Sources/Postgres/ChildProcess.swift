@@ -20,7 +20,13 @@ public enum ChildProcess {
     /// Runs `arguments` (the first is looked up in `PATH`) and returns its exit status. Output is appended to
     /// `outputFile`, or discarded. Blocks the calling thread: call it off the event loops.
     public static func run(_ arguments: [String], outputFile: String? = nil) throws -> Int32 {
-        precondition(!arguments.isEmpty)
+        try wait(spawn(arguments, outputFile: outputFile), program: arguments.first ?? "")
+    }
+
+    /// Starts `arguments` (the first is looked up in `PATH`) with output appended to `outputFile` (or
+    /// discarded) and returns its process id; `wait` collects it.
+    public static func spawn(_ arguments: [String], outputFile: String? = nil) throws -> Int32 {
+        guard let program = arguments.first else { throw Failure(program: "", status: -1) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -51,14 +57,19 @@ public enum ChildProcess {
         var pid: pid_t = 0
         let spawned = argv.withUnsafeBufferPointer { pointers -> Int32 in
             guard let base = pointers.baseAddress else { return EINVAL }
-            return posix_spawnp(&pid, arguments[0], &actions, &attributes, base, environ)
+            return posix_spawnp(&pid, program, &actions, &attributes, base, environ)
         }
         guard spawned == 0 else {
-            throw Failure(program: arguments[0], status: -1)
+            throw Failure(program: program, status: -1)
         }
+        return pid
+    }
+
+    /// Waits for the child `pid` to end and returns its exit status (128 + signal when killed).
+    public static func wait(_ pid: Int32, program: String = "") throws -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 {
-            guard errno == EINTR else { throw Failure(program: arguments[0], status: -1) }
+            guard errno == EINTR else { throw Failure(program: program, status: -1) }
         }
         // WIFEXITED/WEXITSTATUS are macros Swift cannot import.
         let signal = status & 0x7f

@@ -39,12 +39,16 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Apply pending migrations to the given database instead of refusing to start.") var migrate = false
     @Flag(help: "Create the demo organisations and accounts (once) and print them.") var demo = false
+    @Option(help: "The SMTP relay for e-mail notifications (smtp://host:port); default: $AVROP_SMTP_URL, else e-mails wait in the outbox.")
+    var smtpURL: String?
 
     func run() async throws {
         let logger = makeLogger()
+        let environment = ProcessInfo.processInfo.environment
         let configuration = AppConfiguration(
             host: host, port: port, dataDirectory: database.dataDir, databaseURL: database.resolvedURL, migrate: migrate,
-            demo: demo
+            demo: demo, smtpURL: smtpURL ?? environment["AVROP_SMTP_URL"].flatMap { $0.isEmpty ? nil : $0 },
+            mailFrom: environment["AVROP_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 } ?? "Avrop <noreply@avrop.se>"
         )
         try await AvropServer.serve(configuration, logger: logger)
     }

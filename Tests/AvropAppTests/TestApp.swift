@@ -16,6 +16,8 @@ enum TestApp {
         let supplier: Organization
         /// The owner's pool, for what a test must arrange or inspect behind the application's back.
         let owner: ConnectionPool
+        /// The database, as the owner (`.with("user", "avrop_app")` for the application's role).
+        let configuration: PostgresConfiguration
     }
 
     static func password(_ email: String) -> String { "ett långt lösen för \(email)" }
@@ -28,7 +30,7 @@ enum TestApp {
                 authorityA: try await admin.addOrganization(kind: .contractingAuthority, name: "Region Norr", number: "212000-0142"),
                 authorityB: try await admin.addOrganization(kind: .contractingAuthority, name: "Kommun Syd", number: "202100-5489"),
                 supplier: try await admin.addOrganization(kind: .supplier, name: "Innovera AB", number: "556703-7485"),
-                owner: owner
+                owner: owner, configuration: configuration
             )
             for (email, role, number) in [("anna@norr.example", Role.buyer, "212000-0142"), ("bo@syd.example", .auditor, "202100-5489"),
                                           ("eva@innovera.example", .supplierRepresentative, "556703-7485")] {
