@@ -17,6 +17,7 @@ public enum AvropAPI {
         on router: Router<AvropRequestContext>, pool: ConnectionPool, tokens: TokenAuthentication, routes: APIRouteTable
     ) throws {
         router.add(middleware: APIAuthenticationMiddleware(tokens: tokens))
+        router.add(middleware: IdempotencyMiddleware(pool: pool))
         router.get("/api/v1/openapi.yaml") { _, _ in
             Response(
                 status: .ok,

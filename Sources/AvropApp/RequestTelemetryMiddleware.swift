@@ -1,3 +1,4 @@
+import AvropAPI
 import Foundation
 import HTTPTypes
 import Hummingbird

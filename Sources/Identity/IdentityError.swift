@@ -13,6 +13,9 @@ public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
     case organizationRequired
     case invalidCursor
     case invalidURL
+    case invalidLanguage
+    /// The resource changed since the caller read it (its version is `current` now).
+    case versionMismatch(current: Int)
 
     public var description: String {
         switch self {
@@ -29,6 +32,8 @@ public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
         case .organizationRequired: "you are a member of several organisations: say which one"
         case .invalidCursor: "the cursor is not one this service gave out"
         case .invalidURL: "the URL must be http:// or https:// and at most 2000 characters"
+        case .invalidLanguage: "the language must be sv or en"
+        case .versionMismatch: "it has changed since you read it: read it again and repeat the change"
         }
     }
 }

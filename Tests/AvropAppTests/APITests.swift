@@ -2,6 +2,7 @@ import AvropApp
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import HTTPTypes
 import Identity
 import Logging
 import Postgres
@@ -95,7 +96,7 @@ struct APITests {
             let answer2 = try await problem("/api/v1/tokens", .delete)
             #expect(answer2.0 == .methodNotAllowed)
             #expect(answer2.1 == "https://avrop.se/problems/method-not-allowed")
-            try await client.execute(uri: "/api/v1/me", method: .post) { #expect($0.headers[.allow] == "GET") }
+            try await client.execute(uri: "/api/v1/me", method: .post) { #expect($0.headers[.allow] == "GET, PATCH") }
             let big = ByteBuffer(repeating: UInt8(ascii: " "), count: (1 << 20) + 1)
             let answer3 = try await problem("/api/v1/tokens", .post, [.contentType: "application/json"], big)
             #expect(answer3.0 == .contentTooLarge)
@@ -103,6 +104,84 @@ struct APITests {
             let answer4 = try await problem("/api/v1/tokens", .post, [.contentType: "text/plain"], ByteBuffer(string: "hej"))
             #expect(answer4.0 == .unsupportedMediaType)
             #expect(answer4.1 == "https://avrop.se/problems/unsupported-media-type")
+        }
+    }
+
+    @Test func updatesNeedIfMatchWithTheCurrentETag() async throws {
+        try await withAPI { client, _ in
+            let secret = try await token(client, "anna@norr.example")
+            let auth: HTTPFields = [.authorization: "Bearer \(secret)"]
+            let etag = try await client.execute(uri: "/api/v1/me", method: .get, headers: auth) { response in
+                #expect(try decode(response.body)["language"] as? String == "sv")
+                return try #require(response.headers[.eTag])
+            }
+            func patch(_ body: [String: Any], ifMatch: String?) async throws -> (HTTPResponse.Status, String?, [String: Any]) {
+                var headers = auth
+                headers[.contentType] = "application/json"
+                if let ifMatch { headers[.ifMatch] = ifMatch }
+                return try await client.execute(uri: "/api/v1/me", method: .patch, headers: headers, body: try json(body)) { response in
+                    (response.status, response.headers[.eTag], (try? decode(response.body)) ?? [:])
+                }
+            }
+            let missing = try await patch(["displayName": "Anna Andersson"], ifMatch: nil)
+            #expect(missing.0 == .preconditionRequired)
+            let changed = try await patch(["displayName": "Anna Andersson", "language": "en"], ifMatch: etag)
+            #expect(changed.0 == .ok)
+            #expect(changed.2["displayName"] as? String == "Anna Andersson")
+            #expect(changed.2["language"] as? String == "en")
+            let newTag = try #require(changed.1)
+            #expect(newTag != etag)
+            // Someone who read the old version cannot overwrite the change unseen.
+            let stale = try await patch(["displayName": "Gammalt namn"], ifMatch: etag)
+            #expect(stale.0 == .preconditionFailed)
+            #expect(stale.2["type"] as? String == "https://avrop.se/problems/precondition-failed")
+            #expect(try await patch(["displayName": "x"], ifMatch: "\"nonsense\"").0 == .preconditionFailed)
+            #expect(try await patch(["displayName": "   "], ifMatch: newTag).0 == .unprocessableContent)
+            #expect(try await patch(["language": "fi"], ifMatch: newTag).0 == .badRequest)
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: auth) { response in
+                let me = try decode(response.body)
+                #expect(me["displayName"] as? String == "Anna Andersson")
+                #expect(response.headers[.eTag] == newTag)
+            }
+        }
+    }
+
+    @Test func aRepeatedIdempotencyKeyReplaysTheAnswerAndAnotherRequestWithItIs422() async throws {
+        try await withAPI { client, accounts in
+            let secret = try await token(client, "eva@innovera.example")
+            let auth: HTTPFields = [.authorization: "Bearer \(secret)"]
+            // The token's creation told her: two notifications after a second token.
+            _ = try await token(client, "eva@innovera.example")
+            let ids = try await client.execute(uri: "/api/v1/notifications", method: .get, headers: auth) { response in
+                try #require(try decode(response.body)["items"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+            }
+            #expect(ids.count == 2)
+            var headers = auth
+            headers[HTTPField.Name("Idempotency-Key")!] = "mark-1"
+            let first = try await client.execute(uri: "/api/v1/notifications/\(ids[0])/read", method: .post, headers: headers) { $0 }
+            #expect(first.status == .noContent)
+            #expect(first.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            let again = try await client.execute(uri: "/api/v1/notifications/\(ids[0])/read", method: .post, headers: headers) { $0 }
+            #expect(again.status == .noContent)
+            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            try await client.execute(uri: "/api/v1/notifications/\(ids[1])/read", method: .post, headers: headers) { response in
+                let problem = try decode(response.body)
+                #expect(response.status == .unprocessableContent)
+                #expect(problem["type"] as? String == "https://avrop.se/problems/idempotency-key-reused")
+            }
+            // The second notification stayed unread: the refused request did nothing.
+            try await client.execute(uri: "/api/v1/notifications?unread=true", method: .get, headers: auth) { response in
+                let page = try decode(response.body)
+                #expect((page["items"] as? [Any])?.count == 1)
+            }
+            // Keys are per person: someone else's same key is theirs alone.
+            let anna = try await token(client, "anna@norr.example")
+            var annaHeaders: HTTPFields = [.authorization: "Bearer \(anna)"]
+            annaHeaders[HTTPField.Name("Idempotency-Key")!] = "mark-1"
+            try await client.execute(uri: "/api/v1/notifications/\(ids[0])/read", method: .post, headers: annaHeaders) { response in
+                #expect(response.status == .notFound)
+            }
+            _ = accounts
         }
     }
 

@@ -4,16 +4,6 @@ import NIOCore
 import OpenAPIRuntime
 import Postgres
 
-/// `application/problem+json` (RFC 9457) responses. Issue 3 turns this into the API's full error catalogue.
-enum ProblemResponse {
-    static func make(status: HTTPResponse.Status, type: String, title: String, headers: HTTPFields = [:]) -> Response {
-        var fields = headers
-        fields[.contentType] = "application/problem+json; charset=utf-8"
-        let body = #"{"type":"https://avrop.se/problems/\#(type)","title":"\#(title)","status":\#(status.code)}"#
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-}
-
 /// Turns "the database is too busy" into 503 with `Retry-After`, so clients and load balancers back off
 /// instead of treating it as a failure of the request.
 struct DatabaseBusyMiddleware<Context: RequestContext>: RouterMiddleware {
