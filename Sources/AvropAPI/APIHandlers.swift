@@ -13,14 +13,18 @@ struct APIHandlers: APIProtocol {
         guard case .json(let request) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }
         do {
             let issued = try await tokens.issue(
-                email: request.email, password: request.password, organizationNumber: request.organizationNumber,
+                email: request.email, password: request.password, totpCode: request.totpCode, organizationNumber: request.organizationNumber,
                 address: APIRequest.clientAddress, name: request.name, scopes: request.scopes ?? []
             )
             return .created(.init(body: .json(.init(id: issued.id.uuidString.lowercased(), token: issued.secret, expiresAt: issued.expiresAt))))
         } catch let error as IdentityError {
             switch error {
             case .invalidCredentials:
-                return .unauthorized(Problems.make(401, "invalid-credentials", "The e-mail address or the password is wrong"))
+                return .unauthorized(Problems.make(401, "invalid-credentials", "The e-mail address, the password or the code is wrong"))
+            case .secondFactorRequired:
+                return .unauthorized(Problems.make(401, "second-factor-required", "Give the code from your authenticator app (totpCode)"))
+            case .secondFactorEnrolmentRequired:
+                return .forbidden(Problems.make(403, "second-factor-enrolment-required", "Your organisation requires two-step verification: set it up on your account page first"))
             case .throttled(let wait):
                 return .tooManyRequests(.init(
                     headers: .init(retryAfter: Int(wait.components.seconds)),

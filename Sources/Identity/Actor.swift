@@ -31,6 +31,8 @@ public enum Action: Sendable, Equatable {
     case manageWebhooks(organizationID: UUID)
     /// See the messages to `organizationID` that could not be delivered.
     case readDeadLetters(organizationID: UUID)
+    /// Decide the security settings of `organizationID` (whether a second factor is required).
+    case manageOrganizationSecurity(organizationID: UUID)
 }
 
 /// The first wall: whether an actor may do an action, decided before any data is touched. Refusals are
@@ -50,7 +52,7 @@ public enum Policy {
                 && !actor.roles.isDisjoint(with: [.frameworkManager, .buyer, .contractManager, .auditor, .admin])
         case .manageOwnTokens, .readOwnNotifications:
             return !actor.roles.isEmpty
-        case .manageWebhooks(let organizationID), .readDeadLetters(let organizationID):
+        case .manageWebhooks(let organizationID), .readDeadLetters(let organizationID), .manageOrganizationSecurity(let organizationID):
             // An organisation's systems and deliveries are its admins' business.
             return organizationID == actor.organizationID && actor.roles.contains(.admin)
         }

@@ -14,6 +14,12 @@ public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidCursor
     case invalidURL
     case invalidLanguage
+    /// The account has a second factor: the login needs its code.
+    case secondFactorRequired
+    /// The organisation requires a second factor, which the account has not set up.
+    case secondFactorEnrolmentRequired
+    /// The organisation requires a second factor, so it cannot be turned off.
+    case secondFactorEnforced
     /// The resource changed since the caller read it (its version is `current` now).
     case versionMismatch(current: Int)
 
@@ -33,6 +39,9 @@ public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidCursor: "the cursor is not one this service gave out"
         case .invalidURL: "the URL must be http:// or https:// and at most 2000 characters"
         case .invalidLanguage: "the language must be sv or en"
+        case .secondFactorRequired: "give the code from your authenticator app"
+        case .secondFactorEnrolmentRequired: "your organisation requires two-step verification: set it up on your account page first"
+        case .secondFactorEnforced: "your organisation requires two-step verification"
         case .versionMismatch: "it has changed since you read it: read it again and repeat the change"
         }
     }

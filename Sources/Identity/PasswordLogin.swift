@@ -46,6 +46,12 @@ public struct PasswordLogin: Sendable {
         return userID
     }
 
+    /// Records a failed attempt that got past the password (a wrong second-factor code), so that guessing
+    /// codes is throttled like guessing passwords.
+    func recordFailure(email: String, address: String) async throws {
+        try await pool.withConnection { try await $0.execute("SELECT avrop.login_record(\(email), \(address), false)") }
+    }
+
     /// The organisation `userID` acts for: the one numbered `number`, or their only one. Needs a transaction
     /// with `avrop.user_id` set to `userID` (row-level security shows a user their own memberships).
     public static func organization(of userID: UUID, number: String?, on connection: Connection) async throws -> UUID {

@@ -13,6 +13,9 @@ public struct SessionAuthentication: Sendable {
         public let csrfToken: String
         public let displayName: String
         public let organizationName: String
+        /// The organisation requires a second factor that the user has not set up: until they do, only
+        /// their account page is open to them.
+        public let mustEnrolSecondFactor: Bool
     }
 
     /// A session just started: `secret` goes into the cookie and is stored nowhere.
@@ -39,23 +42,35 @@ public struct SessionAuthentication: Sendable {
         self.absoluteTimeout = absoluteTimeout
     }
 
-    /// Checks the password (throttled like every login) and starts a session for the user in the
-    /// organisation numbered `organizationNumber`, or in their only one.
-    public func login(email: String, password: String, organizationNumber: String?, address: String) async throws -> Started {
-        let userID = try await PasswordLogin(pool: pool, passwords: passwords).verify(email: email, password: password, address: address)
+    /// Checks the password (throttled like every login) and the second factor's `code` when the user has one,
+    /// and starts a session for the user in the organisation numbered `organizationNumber`, or in their only one.
+    public func login(email: String, password: String, code: String? = nil, organizationNumber: String?, address: String) async throws -> Started {
+        let login = PasswordLogin(pool: pool, passwords: passwords)
+        let userID = try await login.verify(email: email, password: password, address: address)
         let secret = TokenAuthentication.newSecret(prefix: "")
         let csrf = TokenAuthentication.newSecret(prefix: "")
+        do {
+            try await start(userID: userID, organizationNumber: organizationNumber, code: code, secret: secret, csrf: csrf)
+        } catch IdentityError.invalidCredentials {
+            try await login.recordFailure(email: email, address: address)
+            throw IdentityError.invalidCredentials
+        }
+        guard let session = try await authenticate(secret) else { throw IdentityError.invalidCredentials }
+        return Started(secret: secret, session: session)
+    }
+
+    private func start(userID: UUID, organizationNumber: String?, code: String?, secret: String, csrf: String) async throws {
         try await pool.withTransaction(settings: [("avrop.user_id", userID.uuidString.lowercased())]) { connection in
             let organizationID = try await PasswordLogin.organization(of: userID, number: organizationNumber, on: connection)
             try await connection.execute("SELECT set_config('avrop.org_id', \(organizationID.uuidString.lowercased()), true)")
+            // A user who must still set up the factor gets a session that opens only the account page.
+            _ = try await SecondFactor(pool: pool).checkLogin(userID: userID, organizationID: organizationID, code: code, on: connection)
             try await connection.execute("""
                 INSERT INTO avrop.web_session (id_hash, user_id, organization_id, csrf_token, expires_at)
                 VALUES (\(TokenAuthentication.digest(secret)), \(userID), \(organizationID), \(csrf),
                         now() + \(Int(absoluteTimeout.components.seconds)) * interval '1 second')
                 """)
         }
-        guard let session = try await authenticate(secret) else { throw IdentityError.invalidCredentials }
-        return Started(secret: secret, session: session)
     }
 
     /// The session behind a cookie's secret, or `nil` for an unknown, ended, idle or expired one.
@@ -71,7 +86,8 @@ public struct SessionAuthentication: Sendable {
             actor: Actor(userID: try row.decode("user_id", as: UUID.self), organizationID: try row.decode("organization_id", as: UUID.self), roles: Set(roles)),
             csrfToken: try row.decode("csrf_token", as: String.self),
             displayName: try row.decode("display_name", as: String.self),
-            organizationName: try row.decode("organization_name", as: String.self)
+            organizationName: try row.decode("organization_name", as: String.self),
+            mustEnrolSecondFactor: try row.decode("must_enrol_totp", as: Bool.self)
         )
     }
 

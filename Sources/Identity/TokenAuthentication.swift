@@ -25,17 +25,28 @@ public struct TokenAuthentication: Sendable {
     }
 
     /// Checks `email` and `password` and issues a token for the user in `organizationNumber` (or in their
-    /// only organisation). Wrong credentials are `IdentityError.invalidCredentials`; too many recent
+    /// only organisation), with `totpCode` when the user has a second factor. Wrong credentials are
+    /// `IdentityError.invalidCredentials`; too many recent
     /// failures for the account or from `address` are `IdentityError.throttled`.
     public func issue(
-        email: String, password: String, organizationNumber: String? = nil, address: String,
+        email: String, password: String, totpCode: String? = nil, organizationNumber: String? = nil, address: String,
         name: String, scopes: [String] = [], lifetime: Duration = .seconds(90 * 24 * 3600)
     ) async throws -> Issued {
-        let userID = try await PasswordLogin(pool: pool, passwords: passwords).verify(email: email, password: password, address: address)
-        return try await pool.withTransaction(settings: [("avrop.user_id", userID.uuidString.lowercased())]) { connection in
-            let organizationID = try await PasswordLogin.organization(of: userID, number: organizationNumber, on: connection)
-            try await connection.execute("SELECT set_config('avrop.org_id', \(organizationID.uuidString.lowercased()), true)")
-            return try await create(userID: userID, organizationID: organizationID, name: name, scopes: scopes, lifetime: lifetime, on: connection)
+        let login = PasswordLogin(pool: pool, passwords: passwords)
+        let userID = try await login.verify(email: email, password: password, address: address)
+        do {
+            return try await pool.withTransaction(settings: [("avrop.user_id", userID.uuidString.lowercased())]) { connection in
+                let organizationID = try await PasswordLogin.organization(of: userID, number: organizationNumber, on: connection)
+                try await connection.execute("SELECT set_config('avrop.org_id', \(organizationID.uuidString.lowercased()), true)")
+                let mustEnrol = try await SecondFactor(pool: pool).checkLogin(
+                    userID: userID, organizationID: organizationID, code: totpCode, on: connection
+                )
+                guard !mustEnrol else { throw IdentityError.secondFactorEnrolmentRequired }
+                return try await create(userID: userID, organizationID: organizationID, name: name, scopes: scopes, lifetime: lifetime, on: connection)
+            }
+        } catch IdentityError.invalidCredentials {
+            try await login.recordFailure(email: email, address: address)
+            throw IdentityError.invalidCredentials
         }
     }
 

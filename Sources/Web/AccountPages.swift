@@ -45,6 +45,44 @@ struct AccountPages: Sendable {
                 return try await account(session, status: .unprocessableContent, values: ["tokenError": renderer.text("error_token_name")])
             }
         }
+        router.post("/account/totp/start") { request, context in
+            _ = try await Form.read(request, context, as: Form.Empty.self)
+            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let enrolment = try await SecondFactor(pool: sessions.pool).start(for: session.actor)
+            return try await account(session, values: ["enrolment": ["url": enrolment.authenticatorURL, "secret": enrolment.secret]])
+        }
+        router.post("/account/totp/confirm") { request, context in
+            let form = try await Form.read(request, context, as: Form.Code.self)
+            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            do {
+                try await SecondFactor(pool: sessions.pool).confirm(for: session.actor, code: form.code)
+            } catch IdentityError.invalidCredentials {
+                return try await account(session, status: .unprocessableContent, values: ["totpError": renderer.text("error_code_wrong")])
+            }
+            return WebPages.redirect("/account")
+        }
+        router.post("/account/totp/remove") { request, context in
+            let form = try await Form.read(request, context, as: Form.Code.self)
+            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            do {
+                try await SecondFactor(pool: sessions.pool).remove(for: session.actor, code: form.code)
+            } catch IdentityError.invalidCredentials, IdentityError.secondFactorRequired {
+                return try await account(session, status: .unprocessableContent, values: ["totpError": renderer.text("error_code_wrong")])
+            } catch IdentityError.secondFactorEnforced {
+                return try await account(session, status: .unprocessableContent, values: ["totpError": renderer.text("error_totp_enforced")])
+            }
+            return WebPages.redirect("/account")
+        }
+        router.post("/account/organization/second-factor") { request, context in
+            let form = try await Form.read(request, context, as: Form.Requirement.self)
+            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            do {
+                try await SecondFactor(pool: sessions.pool).setRequired(form.required == "yes", by: session.actor)
+            } catch IdentityError.notFound {
+                throw HTTPError(.notFound)
+            }
+            return WebPages.redirect("/account")
+        }
         router.post("/account/tokens/{id}/revoke") { request, context in
             _ = try await Form.read(request, context, as: Form.Empty.self)
             guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
@@ -72,7 +110,12 @@ struct AccountPages: Sendable {
             if token.revokedAt != nil { row["revoked"] = true } else if token.expiresAt < Date() { row["expired"] = true } else { row["active"] = true }
             return row
         }
+        let factor = try await SecondFactor(pool: sessions.pool).status(of: session.actor)
         var context = values
+        context["totpEnabled"] = factor.enabled
+        context["totpRequired"] = factor.required
+        context["mustEnrol"] = factor.required && !factor.enabled
+        context["isAdmin"] = Policy.allows(session.actor, .manageOrganizationSecurity(organizationID: session.actor.organizationID))
         context["tokens"] = rows
         context["hasTokens"] = !rows.isEmpty
         context["roles"] = session.actor.roles.map { renderer.text("role_\($0.rawValue)") }.sorted()

@@ -59,8 +59,9 @@ enum Form {
         let csrf: String?
         let email: String
         let password: String
+        let code: String?
         let organizationNumber: String?
-        enum CodingKeys: String, CodingKey { case csrf = "_csrf", email, password, organizationNumber }
+        enum CodingKeys: String, CodingKey { case csrf = "_csrf", email, password, code, organizationNumber }
     }
 
     struct Language: PageForm {
@@ -76,6 +77,18 @@ enum Form {
         let new: String
         let repeated: String
         enum CodingKeys: String, CodingKey { case csrf = "_csrf", current, new, repeated }
+    }
+
+    struct Code: PageForm {
+        let csrf: String?
+        let code: String
+        enum CodingKeys: String, CodingKey { case csrf = "_csrf", code }
+    }
+
+    struct Requirement: PageForm {
+        let csrf: String?
+        let required: String?
+        enum CodingKeys: String, CodingKey { case csrf = "_csrf", required }
     }
 
     struct NewToken: PageForm {

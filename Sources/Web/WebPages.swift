@@ -54,7 +54,7 @@ public struct WebPages: Sendable {
         let echo: [String: Any] = ["email": form.email, "organizationNumber": form.organizationNumber ?? ""]
         do {
             let started = try await sessions.login(
-                email: form.email, password: form.password, organizationNumber: form.organizationNumber, address: address
+                email: form.email, password: form.password, code: form.code, organizationNumber: form.organizationNumber, address: address
             )
             var response = Self.redirect("/account")
             // A new id at every login: an id planted in the browser beforehand never becomes a session.
@@ -66,6 +66,9 @@ public struct WebPages: Sendable {
                 return renderer.page("login", title: "login_title", status: .tooManyRequests,
                                      values: echo.merging(["error": renderer.text("error_throttled")]) { $1 },
                                      headers: [.retryAfter: String(wait.components.seconds)])
+            case .secondFactorRequired:
+                return renderer.page("login", title: "login_title", status: .unauthorized,
+                                     values: echo.merging(["error": renderer.text("error_code_required"), "askCode": true]) { $1 })
             case .organizationRequired, .notFound:
                 return renderer.page("login", title: "login_title", status: .badRequest,
                                      values: echo.merging(["error": renderer.text("error_organization_required")]) { $1 })

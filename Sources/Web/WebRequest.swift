@@ -61,6 +61,10 @@ public struct WebSessionMiddleware<Context: RequestContext>: RouterMiddleware {
             session: session, sessionSecret: session == nil ? nil : secret, language: language,
             csrfToken: session?.csrfToken ?? anonymous ?? newAnonymous ?? "", path: path
         )
+        // Until a required second factor is set up, only the account page and leaving are open.
+        if session?.mustEnrolSecondFactor == true, !(path.hasPrefix("/account") || path == "/logout" || path == "/language") {
+            return Response(status: .seeOther, headers: [.location: "/account"])
+        }
         var response = try await WebRequest.$current.withValue(web) { try await next(request, context) }
         if let newAnonymous {
             response.setCookie(WebCookies.make(WebCookies.csrf, newAnonymous, secure: WebCookies.isSecure(request)))
