@@ -45,6 +45,22 @@ struct AccountPages: Sendable {
                 return try await account(session, status: .unprocessableContent, values: ["tokenError": renderer.text("error_token_name")])
             }
         }
+        router.post("/account/language") { request, context in
+            let form = try await Form.read(request, context, as: Form.LanguageChoice.self)
+            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            guard let language = Language(rawValue: form.language) else { throw HTTPError(.badRequest) }
+            // The version read with the form: a change made meanwhile elsewhere is not overwritten unseen.
+            do {
+                _ = try await ProfileService(pool: sessions.pool).update(
+                    of: session.actor, ifVersion: Int(form.version) ?? -1, displayName: nil, language: language.rawValue
+                )
+            } catch IdentityError.versionMismatch {
+                return try await account(session, status: .conflict, values: ["languageError": renderer.text("error_changed_meanwhile")])
+            }
+            var response = WebPages.redirect("/account")
+            response.setCookie(WebCookies.make(WebCookies.language, language.rawValue, secure: WebCookies.isSecure(request), maxAge: 365 * 24 * 3600))
+            return response
+        }
         router.post("/account/totp/start") { request, context in
             _ = try await Form.read(request, context, as: Form.Empty.self)
             guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
@@ -111,7 +127,12 @@ struct AccountPages: Sendable {
             return row
         }
         let factor = try await SecondFactor(pool: sessions.pool).status(of: session.actor)
+        let profile = try await ProfileService(pool: sessions.pool).profile(of: session.actor)
         var context = values
+        context["profileVersion"] = profile.version
+        context["languages"] = Language.allCases.map { language -> [String: Any] in
+            ["code": language.rawValue, "label": renderer.text("language_\(language.rawValue)"), "selected": language.rawValue == profile.language]
+        }
         context["totpEnabled"] = factor.enabled
         context["totpRequired"] = factor.required
         context["mustEnrol"] = factor.required && !factor.enabled

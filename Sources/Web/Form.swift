@@ -79,6 +79,13 @@ enum Form {
         enum CodingKeys: String, CodingKey { case csrf = "_csrf", current, new, repeated }
     }
 
+    struct LanguageChoice: PageForm {
+        let csrf: String?
+        let language: String
+        let version: String
+        enum CodingKeys: String, CodingKey { case csrf = "_csrf", language, version }
+    }
+
     struct Code: PageForm {
         let csrf: String?
         let code: String

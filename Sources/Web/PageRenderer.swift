@@ -70,6 +70,7 @@ enum Navigation {
     static func items(for actor: Actor?) -> [Item] {
         var items = [Item(href: "/", label: "nav_home")]
         if actor != nil {
+            items.append(Item(href: "/notifications", label: "nav_notifications"))
             items.append(Item(href: "/account", label: "nav_account"))
         }
         return items

@@ -46,6 +46,7 @@ public struct WebPages: Sendable {
             return response
         }
         AccountPages(sessions: sessions, tokens: tokens, renderer: renderer).register(on: router)
+        NotificationPages(inbox: NotificationInbox(pool: sessions.pool), renderer: renderer).register(on: router)
     }
 
     private func login<Context: RemoteAddressRequestContext>(_ request: Request, _ context: Context) async throws -> Response {

@@ -249,3 +249,50 @@ struct PageTests {
         }
     }
 }
+
+@Suite("Pages: notifications and the language preference")
+struct NotificationPageTests {
+    @Test func notificationsAreListedAndMarkedReadOnTheirPage() async throws {
+        try await TestApp.with { client, _ in
+            let browser = Browser(client)
+            try await browser.get("/login")
+            _ = try await browser.post("/login", ["email": "anna@norr.example", "password": TestApp.password("anna@norr.example")])
+            #expect(try await browser.get("/notifications").html.contains("Du har inga notiser."))
+            try await browser.get("/account")
+            _ = try await browser.post("/account/tokens", ["name": "Ekonomisystemet"])
+            let page = try await browser.get("/notifications")
+            #expect(page.html.contains("En ny API-nyckel, &quot;Ekonomisystemet&quot;, skapades för ditt konto."))
+            let action = try #require(page.html.range(of: #"action="/notifications/"#))
+            let id = String(page.html[action.upperBound...].prefix { $0 != "/" })
+            #expect(try await browser.post("/notifications/\(id)/read").status == .seeOther)
+            let after = try await browser.get("/notifications")
+            #expect(!after.html.contains(#"class="unread""#))
+            // Not someone else's.
+            let other = Browser(client)
+            try await other.get("/login")
+            _ = try await other.post("/login", ["email": "bo@syd.example", "password": TestApp.password("bo@syd.example")])
+            try await other.get("/notifications")
+            #expect(try await other.post("/notifications/\(id)/read").status == .notFound)
+            #expect(try await other.get("/notifications").html.contains("Du har inga notiser."))
+        }
+    }
+
+    @Test func theLanguagePreferenceIsSavedForPagesAndEMailAndGuardsAgainstStaleForms() async throws {
+        try await TestApp.with { client, accounts in
+            let browser = Browser(client)
+            try await browser.get("/login")
+            _ = try await browser.post("/login", ["email": "anna@norr.example", "password": TestApp.password("anna@norr.example")])
+            let form = try await browser.get("/account")
+            let range = try #require(form.html.range(of: #"name="version" value=""#))
+            let version = String(form.html[range.upperBound...].prefix { $0 != "\"" })
+            #expect(try await browser.post("/account/language", ["language": "en", "version": version]).status == .seeOther)
+            #expect(try await browser.get("/account").html.contains(#"<html lang="en">"#))
+            let stored = try await accounts.owner.withConnection {
+                try await $0.query("SELECT language FROM avrop.app_user WHERE email = 'anna@norr.example'").first?.decode("language", as: String.self)
+            }
+            #expect(stored == "en")
+            // A form read before that change does not overwrite it.
+            #expect(try await browser.post("/account/language", ["language": "sv", "version": version]).status == .conflict)
+        }
+    }
+}
