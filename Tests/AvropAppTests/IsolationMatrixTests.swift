@@ -1,0 +1,136 @@
+import AvropAPI
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Identity
+import Postgres
+import Testing
+
+/// Every operation of the API (read from the OpenAPI document, so routes added later join without edits),
+/// called as nobody and as a member of an unrelated organisation of every kind with every role it may
+/// hold, aimed at one organisation's records: no answer may be a 5xx, and no 2xx may carry anything of
+/// that organisation's (DESIGN §4: what a caller may not see does not exist for them).
+@Suite("Isolation matrix over every API operation")
+struct IsolationMatrixTests {
+    struct Operation: CustomStringConvertible {
+        let method: HTTPRequest.Method
+        let path: String
+        var description: String { "\(method) \(path)" }
+    }
+
+    /// The operations in `openapi.yaml`: paths at two spaces, methods at four.
+    static func operations() -> [Operation] {
+        var result: [Operation] = []
+        var current: String?
+        var inPaths = false
+        for line in AvropAPI.document.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "paths:" { inPaths = true; continue }
+            if inPaths, !line.hasPrefix(" "), !line.isEmpty { break }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                current = "/api/v1" + line.dropFirst(2).dropLast()
+            } else if let path = current, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":"),
+                      let method = HTTPRequest.Method(String(line.dropFirst(4).dropLast()).uppercased()),
+                      [.get, .post, .put, .patch, .delete].contains(method) {
+                result.append(Operation(method: method, path: path))
+            }
+        }
+        return result
+    }
+
+    @Test func theDocumentListsEveryRouteTheRouterServes() {
+        let operations = Self.operations()
+        #expect(operations.count >= 12)
+        #expect(operations.count == AvropAPI.document.components(separatedBy: "operationId:").count - 1)
+    }
+
+    @Test func noOperationShowsOneOrganizationsRecordsToAnyoneElse() async throws {
+        try await TestApp.with { client, accounts in
+            let administration = IdentityAdministration(pool: accounts.owner, passwords: PasswordPolicy(cost: 4))
+            func token(_ email: String, name: String = "caller") async throws -> String {
+                let body = try JSONSerialization.data(withJSONObject: ["email": email, "password": TestApp.password(email), "name": name])
+                return try await client.execute(uri: "/api/v1/tokens", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(data: body)) { response in
+                    let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                    return try #require(json?["token"] as? String, "token for \(email): \(response.status)")
+                }
+            }
+            // The target: Region Norr, with an admin who owns a token, a webhook, notifications and audit events.
+            let victimEmail = "admin@norr.example"
+            let victim = try await administration.addUser(email: victimEmail, displayName: "Norrs admin", password: TestApp.password(victimEmail))
+            try await administration.grant(.admin, email: victimEmail, organizationNumber: "2120000142")
+            try await administration.grant(.buyer, email: victimEmail, organizationNumber: "2120000142")
+            let victimToken = try await token(victimEmail, name: "norrs-egen-nyckel")
+            let hookURL = "https://hooks.norr.example/avrop-matrix"
+            let webhookID = try await client.execute(
+                uri: "/api/v1/webhooks", method: .post, headers: [.authorization: "Bearer \(victimToken)", .contentType: "application/json"],
+                body: ByteBuffer(data: try JSONSerialization.data(withJSONObject: ["url": hookURL]))
+            ) { response in
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                return try #require(json?["id"] as? String)
+            }
+            let rows = try await accounts.owner.withConnection { connection in
+                try await connection.query("""
+                    SELECT id::text AS id FROM avrop.notification WHERE user_id = \(victim.id)
+                    UNION ALL SELECT id::text FROM avrop.api_token WHERE user_id = \(victim.id)
+                    """)
+            }
+            let victimIDs = try rows.map { try $0.decode("id", as: String.self) } + [webhookID]
+            let secrets = victimIDs + [accounts.authorityA.id.uuidString.lowercased(), victim.id.uuidString.lowercased(),
+                                       "hooks.norr.example", victimEmail, "Norrs admin", "norrs-egen-nyckel"]
+
+            // The callers: nobody, and a member with every role of an unrelated organisation of each kind.
+            let cpb = try await administration.addOrganization(kind: .centralPurchasingBody, name: "Inköpscentralen", number: "202100-6255")
+            var callers: [(String, HTTPFields)] = [("anonymous", [:])]
+            for (organization, email) in [(accounts.authorityB, "all@syd.example"), (accounts.supplier, "all@innovera.example"), (cpb, "all@central.example")] {
+                _ = try await administration.addUser(email: email, displayName: "Alla roller", password: TestApp.password(email))
+                for role in Role.allCases where role.allowedKinds.contains(organization.kind) {
+                    try await administration.grant(role, email: email, organizationNumber: organization.number.digits)
+                }
+                callers.append((email, [.authorization: "Bearer \(try await token(email))"]))
+            }
+
+            var calls = 0
+            for operation in Self.operations() {
+                // Every path parameter takes each of the victim's ids in turn; queries name the victim's stream.
+                let targets = operation.path.contains("{") ? victimIDs.map { id in
+                    operation.path.replacingOccurrences(of: #"\{[^}]+\}"#, with: id, options: .regularExpression)
+                } : [operation.path]
+                for target in targets {
+                    let uri = target + "?stream=organization/\(accounts.authorityA.id.uuidString.lowercased())"
+                    for (name, credentials) in callers {
+                        var headers = credentials
+                        var body: ByteBuffer?
+                        if [.post, .patch, .put].contains(operation.method) {
+                            headers[.contentType] = "application/json"
+                            headers[.ifMatch] = "\"1\""
+                            body = ByteBuffer(string: #"{"url":"https://elsewhere.example/x","displayName":"x","email":"admin@norr.example","password":"x","name":"x"}"#)
+                        }
+                        let (status, text) = try await client.execute(uri: uri, method: operation.method, headers: headers, body: body) {
+                            ($0.status, String(buffer: $0.body))
+                        }
+                        calls += 1
+                        #expect(status.code < 500, "\(operation) as \(name): \(status)")
+                        if (200..<300).contains(status.code) {
+                            for secret in secrets {
+                                #expect(!text.contains(secret), "\(operation) as \(name) answered \(status) with the victim's \(secret)")
+                            }
+                        }
+                        if name == "anonymous", operation.path != "/api/v1/tokens" || operation.method != .post {
+                            #expect(status == .unauthorized, "\(operation) as nobody: \(status)")
+                        }
+                    }
+                }
+            }
+            #expect(calls > 60)
+            // And the victim's things are all still there, untouched.
+            let hooks = try await client.execute(uri: "/api/v1/webhooks", method: .get, headers: [.authorization: "Bearer \(victimToken)"]) { response in
+                try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+            }
+            let items = try #require(hooks?["items"] as? [[String: Any]])
+            #expect(items.count == 1)
+            #expect(items.first?["url"] as? String == hookURL)
+            #expect(items.first?["active"] as? Bool == true)
+        }
+    }
+}
