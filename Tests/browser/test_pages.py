@@ -1,0 +1,100 @@
+"""Every demo role logs in, sees its pages, switches language and logs out; axe-core checks every page
+visited and allows no serious or critical violation."""
+import pytest
+from axe_selenium_python import Axe
+from selenium.webdriver.common.by import By
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import DEMO_PASSWORD
+
+ACCOUNTS = [
+    ("ramavtal@demo.avrop.se", "Frida Ramavtalsförvaltare"),
+    ("upphandlare@demo.avrop.se", "Karin Upphandlare"),
+    ("avtalsforvaltare@demo.avrop.se", "Johan Avtalsförvaltare"),
+    ("leverantor@demo.avrop.se", "Sara Leverantör"),
+    ("revisor@demo.avrop.se", "Olle Revisor"),
+    ("admin@demo.avrop.se", "Maja Administratör"),
+]
+
+
+def check_accessibility(driver):
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    serious = [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not serious, f"{driver.current_url}: " + "; ".join(f"{v['id']}: {v['help']} at {[n['html'] for n in v['nodes']]}" for v in serious)
+
+
+def login(driver, base, email):
+    driver.get(base + "/login")
+    check_accessibility(driver)
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(DEMO_PASSWORD)
+    submit(driver, "form.stacked button[type=submit]")
+
+
+def submit(driver, selector):
+    """Clicks a form's button and waits for the page it leads to."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+
+    def left(d):
+        try:
+            page.is_enabled()
+            return False
+        except WebDriverException:  # stale, or the old document is going away just now
+            return True
+
+    WebDriverWait(driver, 15).until(left)
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def lang(driver):
+    return driver.find_element(By.TAG_NAME, "html").get_attribute("lang")
+
+
+@pytest.mark.parametrize("email,name", ACCOUNTS)
+def test_each_role_logs_in_sees_its_pages_switches_language_and_logs_out(avrop, browser, email, name):
+    browser.get(avrop + "/")
+    check_accessibility(browser)
+    assert lang(browser) == "sv"
+
+    login(browser, avrop, email)
+    assert browser.current_url.endswith("/account")
+    assert name in browser.page_source
+    check_accessibility(browser)
+
+    browser.get(avrop + "/")
+    assert name in browser.find_element(By.CSS_SELECTOR, "header.site").text
+    nav = browser.find_element(By.CSS_SELECTOR, "header.site nav").text
+    assert "Mitt konto" in nav and "Notiser" in nav
+    check_accessibility(browser)
+
+    browser.get(avrop + "/notifications")
+    check_accessibility(browser)
+
+    # The switch in the header: English, then back to Swedish, on the same page.
+    submit(browser, "form[action='/language'] button")
+    assert lang(browser) == "en"
+    assert "Notifications" in browser.find_element(By.TAG_NAME, "h1").text
+    check_accessibility(browser)
+    submit(browser, "form[action='/language'] button")
+    assert lang(browser) == "sv"
+
+    submit(browser, "form[action='/logout'] button")
+    assert "Logga in" in browser.find_element(By.CSS_SELECTOR, "header.site").text
+    browser.get(avrop + "/account")
+    assert browser.current_url.endswith("/login")
+
+
+def test_a_wrong_password_and_a_missing_page_are_readable(avrop, browser):
+    browser.get(avrop + "/login")
+    browser.find_element(By.ID, "email").send_keys("upphandlare@demo.avrop.se")
+    browser.find_element(By.ID, "password").send_keys("inte rätt lösenord alls")
+    submit(browser, "form.stacked button[type=submit]")
+    assert "E-postadressen eller lösenordet är fel." in browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    check_accessibility(browser)
+    browser.get(avrop + "/finns-inte")
+    assert "Sidan finns inte" in browser.find_element(By.TAG_NAME, "h1").text
+    check_accessibility(browser)
