@@ -12,10 +12,17 @@ struct APIHandlers: APIProtocol {
     func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
         guard case .json(let request) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }
         do {
-            let issued = try await tokens.issue(
-                email: request.email, password: request.password, totpCode: request.totpCode, organizationNumber: request.organizationNumber,
-                address: APIRequest.clientAddress, name: request.name, scopes: request.scopes ?? []
-            )
+            let issued: TokenAuthentication.Issued
+            if let email = request.email, let password = request.password {
+                issued = try await tokens.issue(
+                    email: email, password: password, totpCode: request.totpCode, organizationNumber: request.organizationNumber,
+                    address: APIRequest.clientAddress, name: request.name, scopes: request.scopes ?? []
+                )
+            } else if let actor = APIRequest.sessionActor {
+                issued = try await tokens.issue(for: actor, name: request.name, scopes: request.scopes ?? [])
+            } else {
+                return .unauthorized(Problems.make(401, "unauthorized", "Give email and password, or call from a signed-in session with X-CSRF-Token"))
+            }
             return .created(.init(body: .json(.init(id: issued.id.uuidString.lowercased(), token: issued.secret, expiresAt: issued.expiresAt))))
         } catch let error as IdentityError {
             switch error {

@@ -14,9 +14,10 @@ public enum AvropAPI {
     /// Adds the API's routes, its authentication and the document to `router`.
     /// The operations are recorded in `routes` (for 405 answers).
     public static func register(
-        on router: Router<AvropRequestContext>, pool: ConnectionPool, tokens: TokenAuthentication, routes: APIRouteTable
+        on router: Router<AvropRequestContext>, pool: ConnectionPool, tokens: TokenAuthentication, sessions: SessionAuthentication,
+        routes: APIRouteTable
     ) throws {
-        router.add(middleware: APIAuthenticationMiddleware(tokens: tokens))
+        router.add(middleware: APIAuthenticationMiddleware(tokens: tokens, sessions: sessions))
         router.add(middleware: IdempotencyMiddleware(pool: pool))
         router.get("/api/v1/openapi.yaml") { _, _ in
             Response(

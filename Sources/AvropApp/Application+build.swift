@@ -66,7 +66,7 @@ public func buildRouter(database: AppDatabase, telemetry: AppTelemetry) -> Route
     }
     // The API's problems: a route that cannot register is a programming error found by every test run.
     do {
-        try AvropAPI.register(on: router, pool: database.pool, tokens: tokens, routes: apiRoutes)
+        try AvropAPI.register(on: router, pool: database.pool, tokens: tokens, sessions: sessions, routes: apiRoutes)
     } catch {
         preconditionFailure("the API's routes did not register: \(error)")
     }

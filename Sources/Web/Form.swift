@@ -86,6 +86,12 @@ enum Form {
         enum CodingKeys: String, CodingKey { case csrf = "_csrf", language, version }
     }
 
+    struct NewWebhook: PageForm {
+        let csrf: String?
+        let url: String
+        enum CodingKeys: String, CodingKey { case csrf = "_csrf", url }
+    }
+
     struct Code: PageForm {
         let csrf: String?
         let code: String

@@ -69,8 +69,11 @@ enum Navigation {
 
     static func items(for actor: Actor?) -> [Item] {
         var items = [Item(href: "/", label: "nav_home")]
-        if actor != nil {
+        if let actor {
             items.append(Item(href: "/notifications", label: "nav_notifications"))
+            if Policy.allows(actor, .manageWebhooks(organizationID: actor.organizationID)) {
+                items.append(Item(href: "/organization", label: "nav_organization"))
+            }
             items.append(Item(href: "/account", label: "nav_account"))
         }
         return items

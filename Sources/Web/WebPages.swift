@@ -47,6 +47,9 @@ public struct WebPages: Sendable {
         }
         AccountPages(sessions: sessions, tokens: tokens, renderer: renderer).register(on: router)
         NotificationPages(inbox: NotificationInbox(pool: sessions.pool), renderer: renderer).register(on: router)
+        OrganizationPages(
+            webhooks: WebhookAdministration(pool: sessions.pool), deadLetters: DeadLetters(pool: sessions.pool), renderer: renderer
+        ).register(on: router)
     }
 
     private func login<Context: RemoteAddressRequestContext>(_ request: Request, _ context: Context) async throws -> Response {

@@ -22,7 +22,7 @@ struct CatalogueTests {
         }
         // Keys named in Swift: the navigation, roles, and the error pages.
         used.formUnion(Navigation.items(for: nil).map(\.label))
-        used.formUnion(["nav_account", "nav_notifications", "notifications_title", "notice_generic", "notice_account_passwordChanged",
+        used.formUnion(["nav_organization", "organization_title", "channel_email", "channel_webhook", "error_webhook_url", "nav_notifications", "notifications_title", "notice_generic", "notice_account_passwordChanged",
                         "notice_account_tokenCreated", "language_sv", "language_en", "error_changed_meanwhile", "home_title", "login_title", "account_title", "account_token_never_used"])
         used.formUnion(["frameworkManager", "buyer", "contractManager", "supplierRepresentative", "auditor", "admin"].map { "role_\($0)" })
         used.formUnion(["error_not_found", "error_csrf", "error_too_large", "error_media_type", "error_method", "error_bad_request", "error_internal",

@@ -296,3 +296,70 @@ struct NotificationPageTests {
         }
     }
 }
+
+@Suite("Pages: the organisation page of admins, and tokens from a browser session")
+struct OrganizationPageTests {
+    @Test func adminsManageWebhooksOnTheOrganizationPageAndOthersGet404() async throws {
+        try await TestApp.with { client, accounts in
+            let administration = IdentityAdministration(pool: accounts.owner, passwords: PasswordPolicy(cost: 4))
+            _ = try await administration.addUser(email: "admin@innovera.example", displayName: "Admin", password: TestApp.password("admin@innovera.example"))
+            try await administration.grant(.admin, email: "admin@innovera.example", organizationNumber: "5567037485")
+            let admin = Browser(client)
+            try await admin.get("/login")
+            _ = try await admin.post("/login", ["email": "admin@innovera.example", "password": TestApp.password("admin@innovera.example")])
+            let page = try await admin.get("/organization")
+            #expect(page.status == .ok)
+            #expect(page.html.contains(#"href="/organization""#), "admins have it in their navigation")
+            #expect(try await admin.post("/organization/webhooks", ["url": "ftp://x.example"]).status == .unprocessableContent)
+            let registered = try await admin.post("/organization/webhooks", ["url": "https://hooks.innovera.example/avrop"])
+            #expect(registered.status == .created)
+            #expect(registered.html.contains("whsec_"))
+            let listed = try await admin.get("/organization")
+            #expect(listed.html.contains("https://hooks.innovera.example/avrop"))
+            #expect(!listed.html.contains("whsec_"), "the secret is shown once")
+            let action = try #require(listed.html.range(of: #"action="/organization/webhooks/"#))
+            let id = String(listed.html[action.upperBound...].prefix { $0 != "/" })
+
+            // A member without the admin role: no navigation entry, and the page and its forms are 404.
+            let member = Browser(client)
+            try await member.get("/login")
+            _ = try await member.post("/login", ["email": "eva@innovera.example", "password": TestApp.password("eva@innovera.example")])
+            #expect(!(try await member.get("/account").html.contains(#"href="/organization""#)))
+            #expect(try await member.get("/organization").status == .notFound)
+            try await member.get("/account")
+            #expect(try await member.post("/organization/webhooks/\(id)/disable").status == .notFound)
+            #expect(try await member.post("/organization/webhooks", ["url": "https://evil.example/"]).status == .notFound)
+
+            #expect(try await admin.post("/organization/webhooks/\(id)/disable").status == .seeOther)
+            #expect(try await admin.get("/organization").html.contains("Avstängd"))
+        }
+    }
+
+    @Test func aSignedInBrowserCreatesATokenThroughTheAPIOnlyWithItsCSRFToken() async throws {
+        try await TestApp.with { client, _ in
+            let browser = Browser(client)
+            try await browser.get("/login")
+            _ = try await browser.post("/login", ["email": "anna@norr.example", "password": TestApp.password("anna@norr.example")])
+            try await browser.get("/account")
+            let csrf = browser.csrfToken()
+            let cookie = "avrop_session=\(try #require(browser.cookies["avrop_session"]))"
+            let body = ByteBuffer(string: #"{"name":"från webbläsaren"}"#)
+            func post(_ headers: HTTPFields) async throws -> HTTPResponse.Status {
+                var all = headers
+                all[.contentType] = "application/json"
+                return try await client.execute(uri: "/api/v1/tokens", method: .post, headers: all, body: body) { $0.status }
+            }
+            #expect(try await post([.cookie: cookie]) == .unauthorized, "a cookie alone, as a cross-site form would send it")
+            #expect(try await post([.cookie: cookie, HTTPField.Name("X-CSRF-Token")!: "forged"]) == .unauthorized)
+            #expect(try await post([.cookie: cookie, HTTPField.Name("X-CSRF-Token")!: csrf]) == .created)
+            // A bearer token cannot mint further tokens without the password.
+            let secret = try await client.execute(uri: "/api/v1/tokens", method: .post,
+                                                  headers: [.cookie: cookie, HTTPField.Name("X-CSRF-Token")!: csrf, .contentType: "application/json"],
+                                                  body: body) { response in
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                return try #require(json?["token"] as? String)
+            }
+            #expect(try await post([.authorization: "Bearer \(secret)"]) == .unauthorized)
+        }
+    }
+}
