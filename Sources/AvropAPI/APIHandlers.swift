@@ -122,13 +122,9 @@ struct APIHandlers: APIProtocol {
         var next: String?
         if items.count > limit {
             items.removeLast()
-            var components = URLComponents()
-            components.path = "/api/v1/audit-events"
-            components.queryItems = [
-                .init(name: "stream", value: stream), .init(name: "after", value: String(items.last?.sequence ?? 0)),
-                .init(name: "limit", value: String(limit)),
-            ]
-            next = components.string
+            next = Pagination.nextLink("/api/v1/audit-events", [
+                "stream": stream, "after": String(items.last?.sequence ?? 0), "limit": String(limit),
+            ])
         }
         return .ok(.init(body: .json(.init(items: items, next: next))))
     }

@@ -186,18 +186,20 @@ struct HTTPTests {
                 }
                 while pool.statistics.inUse < 4 { try await Task.sleep(for: .milliseconds(10)) }
                 try await Task.sleep(for: .milliseconds(100))
+                // Up to 30 answers within 3 s, while the sleepers hold every connection for 5 s.
                 var times: [Duration] = []
-                for _ in 0..<11 {
+                let until = ContinuousClock.now + .seconds(3)
+                while times.count < 30, ContinuousClock.now < until {
                     let started = ContinuousClock.now
                     try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
                     times.append(ContinuousClock.now - started)
                 }
                 times.sort()
                 // A blocked event loop would hold every answer for the sleepers' 5 s. The tests of the whole
-                // suite share these two cores meanwhile, so the best answer is the figure; none may come
-                // near the sleepers' time.
+                // suite share these two cores meanwhile (bcrypt among them), so the best answer is the
+                // figure; none may come near the sleepers' time.
                 #expect(times[0] < .milliseconds(50), "fastest /healthz: \(times[0])")
-                #expect(times[10] < .seconds(1), "slowest /healthz: \(times[10])")
+                #expect(times[times.count - 1] < .seconds(1), "slowest /healthz: \(times[times.count - 1])")
                 #expect(pool.statistics.inUse == 4, "the sleepers were still running")
                 for sleeper in sleepers { _ = try await sleeper.value }
             }
