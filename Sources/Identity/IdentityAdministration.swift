@@ -41,7 +41,7 @@ public struct IdentityAdministration: Sendable {
         guard trimmedEmail.wholeMatch(of: /[^@\s]+@[^@\s]+\.[^@\s]+/) != nil else { throw IdentityError.invalidEmail }
         let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(name.count) else { throw IdentityError.invalidName }
-        let hash = try passwords.hash(password)
+        let hash = try await passwords.hashOffPool(password)
         let user = User(id: UUID(), email: trimmedEmail, displayName: name)
         try await pool.withTransaction { connection in
             try await users.insert(user, passwordHash: hash, on: connection)

@@ -35,9 +35,9 @@ public struct PasswordLogin: Sendable {
         // An unknown address costs as much time as a known one, so timing tells nothing about who exists.
         let valid: Bool
         if let hash {
-            valid = passwords.verify(password, hash: hash)
+            valid = await passwords.verifyOffPool(password, hash: hash)
         } else {
-            passwords.spendVerificationTime()
+            await passwords.spendVerificationTimeOffPool()
             valid = false
         }
         let succeeded = valid && userID != nil

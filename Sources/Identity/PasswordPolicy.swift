@@ -1,3 +1,4 @@
+import Dispatch
 import HummingbirdBcrypt
 
 /// Passwords: at least 12 characters, not one of the most common ones, stored as bcrypt hashes.
@@ -34,6 +35,31 @@ public struct PasswordPolicy: Sendable {
     /// Spends as long as a `verify` (one bcrypt run at `cost`), for a login whose account does not exist.
     public func spendVerificationTime() {
         _ = Bcrypt.hash("no account has this password", cost: cost)
+    }
+
+    /// `hash`, on a Dispatch thread: one bcrypt run at cost 12 is a quarter of a second of CPU, which on the
+    /// concurrency pool's few threads would hold up every other request meanwhile.
+    public func hashOffPool(_ password: String) async throws -> String {
+        if let problem = problem(with: password) { throw IdentityError.weakPassword(problem) }
+        let cost = cost
+        return await Self.offPool { Bcrypt.hash(password, cost: cost) }
+    }
+
+    /// `verify`, on a Dispatch thread (see `hashOffPool`).
+    public func verifyOffPool(_ password: String, hash: String) async -> Bool {
+        await Self.offPool { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// `spendVerificationTime`, on a Dispatch thread (see `hashOffPool`).
+    public func spendVerificationTimeOffPool() async {
+        let cost = cost
+        _ = await Self.offPool { Bcrypt.hash("no account has this password", cost: cost) }
+    }
+
+    private static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
+        }
     }
 
     /// Common passwords of 12 characters or more (lower-cased), from public breach statistics, Swedish ones

@@ -109,7 +109,7 @@ public struct SessionAuthentication: Sendable {
         guard let email else { throw IdentityError.notFound }
         let verified = try await PasswordLogin(pool: pool, passwords: passwords).verify(email: email, password: current, address: address)
         guard verified == actor.userID else { throw IdentityError.invalidCredentials }
-        let hash = try passwords.hash(new)
+        let hash = try await passwords.hashOffPool(new)
         try await pool.withTransaction(settings: actor.transactionSettings) { connection in
             // Row-level security lets a user update their own row only.
             let changed = try await connection.execute("UPDATE avrop.app_user SET password_hash = \(hash) WHERE id = \(actor.userID)")
