@@ -63,12 +63,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Framework agreements, lots, suppliers, requirements (and, next, the catalogue of solutions).
+        .target(
+            name: "FrameworkAgreements",
+            dependencies: ["Postgres", "Audit", "Identity"],
+            swiftSettings: swiftSettings
+        ),
         // The JSON API: openapi.yaml is the source; swift-openapi-generator writes the types and the server
         // protocol that the handlers implement.
         .target(
             name: "AvropAPI",
             dependencies: [
                 "Identity",
+                "FrameworkAgreements",
                 "Audit",
                 "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -162,6 +169,11 @@ let package = Package(
         .testTarget(
             name: "IdentityTests",
             dependencies: ["Identity", "Audit", "AvropApp", "Postgres", "PostgresTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FrameworkAgreementTests",
+            dependencies: ["FrameworkAgreements", "Identity", "Audit", "AvropApp", "Postgres", "PostgresTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

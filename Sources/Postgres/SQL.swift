@@ -59,6 +59,29 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
             text += "$\(binds.count)"
         }
 
+        /// Appends another statement's text and parameters (its `$n` renumbered after those before it), for
+        /// statements built from parts: a column list, an optional clause.
+        public mutating func appendInterpolation(_ fragment: SQL) {
+            guard !fragment.binds.isEmpty else {
+                text += fragment.text
+                return
+            }
+            let offset = binds.count
+            var rest = Substring(fragment.text)
+            while let dollar = rest.firstIndex(of: "$") {
+                text += rest[..<dollar]
+                let digits = rest[rest.index(after: dollar)...].prefix { $0.isASCII && $0.isNumber }
+                if let number = Int(digits) {
+                    text += "$\(number + offset)"
+                } else {
+                    text += "$"
+                }
+                rest = rest[rest.index(dollar, offsetBy: 1 + digits.count)...]
+            }
+            text += rest
+            binds += fragment.binds
+        }
+
         /// Inserts text verbatim. Only for identifiers fixed at compile time.
         public mutating func appendInterpolation(unsafeRaw raw: String) {
             text += raw

@@ -75,12 +75,31 @@ struct IsolationMatrixTests {
                     UNION ALL SELECT id::text FROM avrop.api_token WHERE user_id = \(victim.id)
                     """)
             }
-            let victimIDs = try rows.map { try $0.decode("id", as: String.self) } + [webhookID]
+            // And a central purchasing body's draft agreement, with a lot and a supplier on it.
+            let victimCPB = try await administration.addOrganization(kind: .centralPurchasingBody, name: "Norrlands inköpscentral", number: "232100-0016")
+            _ = try await administration.addUser(email: "ramavtal@norr.example", displayName: "Norrs förvaltare", password: TestApp.password("ramavtal@norr.example"))
+            try await administration.grant(.frameworkManager, email: "ramavtal@norr.example", organizationNumber: victimCPB.number.digits)
+            let managerToken = try await token("ramavtal@norr.example", name: "norrs-egen-nyckel")
+            func post(_ uri: String, _ object: [String: Any]) async throws -> [String: Any] {
+                try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(managerToken)", .contentType: "application/json"],
+                                         body: ByteBuffer(data: try JSONSerialization.data(withJSONObject: object))) { response in
+                    try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any], "\(uri): \(response.status)")
+                }
+            }
+            let draft = try await post("/api/v1/framework-agreements", [
+                "reference": "NORR-HEMLIG-1", "title": "Hemligt utkast", "validFrom": "2026-01-01", "validTo": "2027-12-31", "ceilingOre": 100_000_00,
+            ])
+            let agreementID = try #require(draft["id"] as? String)
+            let lot = try await post("/api/v1/framework-agreements/\(agreementID)/lots", ["number": 1, "title": "Hemligt område", "callOffMethod": "rankedCascade"])
+            let lotID = try #require(lot["id"] as? String)
+
+            let victimIDs = try rows.map { try $0.decode("id", as: String.self) } + [webhookID, agreementID, lotID]
             let secrets = victimIDs + [accounts.authorityA.id.uuidString.lowercased(), victim.id.uuidString.lowercased(),
-                                       "hooks.norr.example", victimEmail, "Norrs admin", "norrs-egen-nyckel"]
+                                       "hooks.norr.example", victimEmail, "Norrs admin", "norrs-egen-nyckel", "NORR-HEMLIG-1", "Hemligt"]
 
             // The callers: nobody, and a member with every role of an unrelated organisation of each kind.
             let cpb = try await administration.addOrganization(kind: .centralPurchasingBody, name: "Inköpscentralen", number: "202100-6255")
+            // (The callers' own central purchasing body: its framework managers may draft, but not touch another's.)
             var callers: [(String, HTTPFields)] = [("anonymous", [:])]
             for (organization, email) in [(accounts.authorityB, "all@syd.example"), (accounts.supplier, "all@innovera.example"), (cpb, "all@central.example")] {
                 _ = try await administration.addUser(email: email, displayName: "Alla roller", password: TestApp.password(email))
@@ -104,7 +123,7 @@ struct IsolationMatrixTests {
                         if [.post, .patch, .put].contains(operation.method) {
                             headers[.contentType] = "application/json"
                             headers[.ifMatch] = "\"1\""
-                            body = ByteBuffer(string: #"{"url":"https://elsewhere.example/x","displayName":"x","email":"admin@norr.example","password":"x","name":"x"}"#)
+                            body = ByteBuffer(string: #"{"url":"https://elsewhere.example/x","displayName":"x","email":"admin@norr.example","password":"x","name":"x","reference":"X-1","title":"x","validFrom":"2026-01-01","validTo":"2026-12-31","ceilingOre":100,"number":2,"callOffMethod":"renewedCompetition","supplierId":"\#(victimIDs[0])","status":"removed","reason":"x","code":"K9","text":"x","kind":"mandatory","category":"quality"}"#)
                         }
                         let (status, text) = try await client.execute(uri: uri, method: operation.method, headers: headers, body: body) {
                             ($0.status, String(buffer: $0.body))
@@ -116,7 +135,8 @@ struct IsolationMatrixTests {
                                 #expect(!text.contains(secret), "\(operation) as \(name) answered \(status) with the victim's \(secret)")
                             }
                         }
-                        if name == "anonymous", operation.path != "/api/v1/tokens" || operation.method != .post {
+                        // Nobody may change anything; reading is open only where the document says so (public lists).
+                        if name == "anonymous", operation.method != .get, operation.path != "/api/v1/tokens" {
                             #expect(status == .unauthorized, "\(operation) as nobody: \(status)")
                         }
                     }

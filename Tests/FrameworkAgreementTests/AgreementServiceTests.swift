@@ -1,0 +1,201 @@
+import Audit
+import AvropApp
+import Foundation
+import Identity
+import Postgres
+import PostgresTesting
+import Testing
+@testable import FrameworkAgreements
+
+@Suite("Framework agreements against PostgreSQL: drafting, activation, R1, R3, visibility, audit")
+struct AgreementServiceTests {
+    struct World {
+        let owner: ConnectionPool
+        let app: ConnectionPool
+        let service: AgreementService
+        let manager: Actor
+        let otherManager: Actor
+        let buyer: Actor
+        let suppliers: [Organization]
+        let supplierActor: Actor
+    }
+
+    private func withWorld(_ body: @Sendable (World) async throws -> Void) async throws {
+        try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
+            let owner = ConnectionPool(configuration: configuration, maximumConnections: 2)
+            let app = ConnectionPool(configuration: configuration.with("user", "avrop_app"), maximumConnections: 4)
+            let administration = IdentityAdministration(pool: owner, passwords: PasswordPolicy(cost: 4))
+            let cpb = try await administration.addOrganization(kind: .centralPurchasingBody, name: "Inköpscentralen", number: "202100-6255")
+            let otherCPB = try await administration.addOrganization(kind: .centralPurchasingBody, name: "Regionernas inköp", number: "232100-0016")
+            let authority = try await administration.addOrganization(kind: .contractingAuthority, name: "Region Norr", number: "212000-0142")
+            var suppliers: [Organization] = []
+            for (name, number) in [("Innovera AB", "556703-7485"), ("Klimatdata AB", "556036-0793"), ("Vårdteknik AB", "556016-0680")] {
+                suppliers.append(try await administration.addOrganization(kind: .supplier, name: name, number: number))
+            }
+            func actor(_ organization: Organization, _ role: Role) -> Actor {
+                Actor(userID: UUID(), organizationID: organization.id, roles: [role])
+            }
+            let world = World(
+                owner: owner, app: app, service: AgreementService(pool: app),
+                manager: actor(cpb, .frameworkManager), otherManager: actor(otherCPB, .frameworkManager),
+                buyer: actor(authority, .buyer), suppliers: suppliers, supplierActor: actor(suppliers[0], .supplierRepresentative)
+            )
+            do {
+                try await body(world)
+                await app.close()
+                await owner.close()
+            } catch {
+                await app.close()
+                await owner.close()
+                throw error
+            }
+        }
+    }
+
+    private func terms(_ reference: String = "IC-2026-01", to: String = "2029-12-31", justification: String? = nil) -> FrameworkAgreement.Terms {
+        .init(reference: reference, title: "Innovativa lösningar för offentlig verksamhet", description: "Ramavtal för innovation",
+              validFrom: CalendarDay("2026-01-01")!, validTo: CalendarDay(to)!, longValidityJustification: justification,
+              ceilingOre: 50_000_000_00, innovationStep: "Lösningar som prövats i pilot")
+    }
+
+    /// A draft with one cascade lot, two ranked suppliers and two weighted requirements.
+    private func completeDraft(_ world: World) async throws -> (FrameworkAgreement, Lot) {
+        let agreement = try await world.service.create(terms(), by: world.manager)
+        let lot = try await world.service.addLot(to: agreement.id, number: 1, title: "Digitala tjänster", method: .rankedCascade, by: world.manager)
+        try await world.service.addSupplier(world.suppliers[0].id, to: lot.id, rank: 1, by: world.manager)
+        try await world.service.addSupplier(world.suppliers[1].id, to: lot.id, rank: 2, by: world.manager)
+        _ = try await world.service.addRequirement(to: agreement.id, lotID: nil, code: "K1", text: "Tillgänglighet enligt EN 301 549",
+                                                  kind: .mandatory, category: .accessibility, by: world.manager)
+        _ = try await world.service.addRequirement(to: agreement.id, lotID: lot.id, code: "U1", text: "Pris", kind: .weighted(minimum: 30, maximum: 70),
+                                                  category: .quality, by: world.manager)
+        _ = try await world.service.addRequirement(to: agreement.id, lotID: lot.id, code: "U2", text: "Innovationseffekt",
+                                                  kind: .weighted(minimum: 30, maximum: 70), category: .innovationEffect,
+                                                  indicator: "minskad handläggningstid i procent", followUpMethod: "Rapport", followUpFrequency: .quarterly,
+                                                  by: world.manager)
+        return (agreement, lot)
+    }
+
+    @Test func onlyFrameworkManagersDraftAndOnlyTheOwnersSeeDrafts() async throws {
+        try await withWorld { world in
+            await #expect(throws: AgreementError.notFound) { try await world.service.create(terms(), by: world.buyer) }
+            let draft = try await world.service.create(terms(), by: world.manager)
+            #expect(draft.status == .draft)
+            #expect(try await world.service.details(draft.id, for: world.manager).agreement.terms.title == "Innovativa lösningar för offentlig verksamhet")
+            for outsider in [world.buyer, world.otherManager, world.supplierActor] {
+                await #expect(throws: AgreementError.notFound) { try await world.service.details(draft.id, for: outsider) }
+                #expect(try await world.service.list(for: outsider).isEmpty)
+                await #expect(throws: AgreementError.notFound) {
+                    try await world.service.addLot(to: draft.id, number: 1, title: "Intrång", method: .renewedCompetition, by: outsider)
+                }
+            }
+            await #expect(throws: AgreementError.notFound) { try await world.service.details(draft.id, for: nil) }
+            // The second wall: another organisation's settings read no row of the draft.
+            let rows = try await world.app.withTransaction(settings: world.otherManager.transactionSettings) { connection in
+                try await connection.query("SELECT count(*) AS n FROM avrop.framework_agreement").first?.decode("n", as: Int.self)
+            }
+            #expect(rows == 0)
+            await #expect(throws: AgreementError.duplicate("an agreement with reference IC-2026-01")) {
+                try await world.service.create(terms(), by: world.manager)
+            }
+        }
+    }
+
+    @Test func r1RefusesMoreThanFourYearsWithoutAJustificationInBothWalls() async throws {
+        try await withWorld { world in
+            await #expect(throws: AgreementError.validityTooLong) { try await world.service.create(terms(to: "2030-01-02"), by: world.manager) }
+            let justified = try await world.service.create(
+                terms("IC-2026-02", to: "2031-12-31", justification: "Tunga investeringar som kräver längre avskrivningstid"), by: world.manager
+            )
+            #expect(justified.terms.validTo.description == "2031-12-31")
+            // R1 in the database too: a row that breaks it is refused whoever writes it.
+            await #expect(throws: PostgresError.self) {
+                try await world.owner.withConnection { connection in
+                    try await connection.execute("""
+                        UPDATE avrop.framework_agreement SET long_validity_justification = NULL WHERE id = \(justified.id)
+                        """)
+                }
+            }
+        }
+    }
+
+    @Test func activationNamesEveryGapThenActivatesAComplete() async throws {
+        try await withWorld { world in
+            let empty = try await world.service.create(terms("IC-TOM"), by: world.manager)
+            await #expect(throws: AgreementError.incomplete([.noLots])) { try await world.service.activate(empty.id, by: world.manager) }
+            let (agreement, lot) = try await completeDraft(world)
+            let second = try await world.service.addLot(to: agreement.id, number: 2, title: "Klimat", method: .rankedCascade, by: world.manager)
+            try await world.service.addSupplier(world.suppliers[2].id, to: second.id, rank: nil, by: world.manager)
+            await #expect(throws: AgreementError.incomplete([.ranksNotUnique(lot: 2)])) { try await world.service.activate(agreement.id, by: world.manager) }
+            try await world.service.setSupplierStatus(world.suppliers[2].id, on: second.id, to: .removed(reason: "Dubbelregistrerad"), by: world.manager)
+            await #expect(throws: AgreementError.incomplete([.noActiveSupplier(lot: 2)])) { try await world.service.activate(agreement.id, by: world.manager) }
+            try await world.service.setSupplierStatus(world.suppliers[2].id, on: second.id, to: .active, by: world.manager)
+            let third = try await world.service.addLot(to: agreement.id, number: 3, title: "Vård", method: .renewedCompetition, by: world.manager)
+            try await world.service.addSupplier(world.suppliers[2].id, to: third.id, rank: nil, by: world.manager)
+            _ = try await world.service.addRequirement(to: agreement.id, lotID: second.id, code: "U9", text: "Kvalitet",
+                                                      kind: .weighted(minimum: 0, maximum: 10), category: .quality, by: world.manager)
+            // Lot 2: ranks fixed? No: its only active supplier has no rank, and its weights cannot reach 100.
+            await #expect(throws: AgreementError.incomplete([.ranksNotUnique(lot: 2), .weightsCannotSumTo100(lot: 2)])) {
+                try await world.service.activate(agreement.id, by: world.manager)
+            }
+            _ = lot
+        }
+    }
+
+    @Test func r3NoSupplierJoinsAnActivatedAgreementButSuspensionAndRemovalWork() async throws {
+        try await withWorld { world in
+            let (agreement, lot) = try await completeDraft(world)
+            let active = try await world.service.activate(agreement.id, by: world.manager)
+            #expect(active.status == .active)
+            #expect(active.version > agreement.version)
+            await #expect(throws: AgreementError.closedSystem) {
+                try await world.service.addSupplier(world.suppliers[2].id, to: lot.id, rank: 3, by: world.manager)
+            }
+            // R3 in the database too: the trigger refuses even the owner role.
+            await #expect(throws: PostgresError.self) {
+                try await world.owner.withConnection { connection in
+                    try await connection.execute("INSERT INTO avrop.lot_supplier (lot_id, supplier_id, rank) VALUES (\(lot.id), \(world.suppliers[2].id), 3)")
+                }
+            }
+            await #expect(throws: AgreementError.notDraft) {
+                try await world.service.addLot(to: agreement.id, number: 9, title: "Sent", method: .renewedCompetition, by: world.manager)
+            }
+            await #expect(throws: AgreementError.invalid(field: "reason", reason: "give the reason")) {
+                try await world.service.setSupplierStatus(world.suppliers[1].id, on: lot.id, to: .suspended(reason: " ", until: nil), by: world.manager)
+            }
+            try await world.service.setSupplierStatus(world.suppliers[1].id, on: lot.id,
+                                                      to: .suspended(reason: "Utredning om skatteskulder", until: CalendarDay("2026-06-30")), by: world.manager)
+            try await world.service.setSupplierStatus(world.suppliers[0].id, on: lot.id, to: .removed(reason: "Hävt avtal"), by: world.manager)
+            let details = try await world.service.details(agreement.id, for: world.buyer)
+            #expect(details.suppliers(of: lot.id).map(\.status) == [.removed(reason: "Hävt avtal"),
+                                                                    .suspended(reason: "Utredning om skatteskulder", until: CalendarDay("2026-06-30"))])
+            // Every change is in the agreement's audit stream (R23), and the chain holds.
+            let actions = try await world.owner.withConnection { connection in
+                try await connection.query("""
+                    SELECT action FROM avrop.audit_event WHERE stream = \("framework-agreement/\(agreement.id.uuidString.lowercased())") ORDER BY sequence
+                    """).map { try $0.decode("action", as: String.self) }
+            }
+            #expect(actions == ["agreement.created", "lot.added", "supplier.added", "supplier.added", "requirement.added", "requirement.added",
+                                "requirement.added", "agreement.activated", "supplier.suspended", "supplier.removed"])
+            let report = try await world.owner.withConnection { try await AuditVerifier.verify(on: $0) }
+            #expect(report.isIntact)
+        }
+    }
+
+    @Test func activeAgreementsArePublicAndTerminatedOnesOnlyForSignedInPeople() async throws {
+        try await withWorld { world in
+            let (agreement, _) = try await completeDraft(world)
+            _ = try await world.service.activate(agreement.id, by: world.manager)
+            #expect(try await world.service.list(for: nil).map(\.id) == [agreement.id])
+            let forSupplier = try await world.service.details(agreement.id, for: world.supplierActor)
+            #expect(forSupplier.requirements.map(\.code) == ["K1", "U1", "U2"])
+            await #expect(throws: AgreementError.invalid(field: "reason", reason: "give the reason (at most 2000 characters)")) {
+                try await world.service.terminate(agreement.id, reason: "", by: world.manager)
+            }
+            await #expect(throws: AgreementError.notFound) { try await world.service.terminate(agreement.id, reason: "x", by: world.otherManager) }
+            let ended = try await world.service.terminate(agreement.id, reason: "Leverantörsmarknaden har förändrats", by: world.manager)
+            #expect(ended.status == .terminated)
+            #expect(try await world.service.list(for: nil).isEmpty)
+            #expect(try await world.service.details(agreement.id, for: world.buyer).agreement.terminationReason == "Leverantörsmarknaden har förändrats")
+        }
+    }
+}
