@@ -94,6 +94,7 @@ let package = Package(
             name: "Web",
             dependencies: [
                 "Identity",
+                "FrameworkAgreements",
                 "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -115,6 +116,7 @@ let package = Package(
             name: "AvropApp",
             dependencies: [
                 "Postgres",
+                "FrameworkAgreements",
                 "Audit",
                 "Identity",
                 "AvropAPI",

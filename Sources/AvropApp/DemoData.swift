@@ -3,7 +3,8 @@ public import Identity
 public import Postgres
 
 /// Demo organisations and accounts (`avrop seed --demo`, `avrop serve --demo`): a central purchasing body,
-/// three contracting authorities, five suppliers, and one user for each role. Seeding twice changes nothing.
+/// three contracting authorities, five suppliers, one user for each role, and an active innovation framework
+/// agreement (`DemoAgreement`). Seeding twice changes nothing.
 public enum DemoData {
     /// One demo login.
     public struct Account: Sendable, Equatable {
@@ -55,13 +56,16 @@ public enum DemoData {
         let present = try await pool.withConnection { try await OrganizationStore().find(number: first, on: $0) } != nil
         if present { return Outcome(accounts: accounts, password: nil) }
         let chosen = password ?? generatedPassword()
+        var supplierIDs: [UUID] = []
         for organization in organizations {
-            _ = try await administration.addOrganization(kind: organization.kind, name: organization.name, number: organization.number)
+            let created = try await administration.addOrganization(kind: organization.kind, name: organization.name, number: organization.number)
+            if organization.kind == .supplier { supplierIDs.append(created.id) }
         }
         for user in users {
             _ = try await administration.addUser(email: user.email, displayName: user.name, password: chosen)
             try await administration.grant(user.role, email: user.email, organizationNumber: user.organizationNumber)
         }
+        try await DemoAgreement.seed(pool: pool, suppliers: supplierIDs)
         return Outcome(accounts: accounts, password: chosen)
     }
 

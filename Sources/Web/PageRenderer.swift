@@ -68,7 +68,7 @@ enum Navigation {
     }
 
     static func items(for actor: Actor?) -> [Item] {
-        var items = [Item(href: "/", label: "nav_home")]
+        var items = [Item(href: "/", label: "nav_home"), Item(href: "/agreements", label: "nav_agreements")]
         if let actor {
             items.append(Item(href: "/notifications", label: "nav_notifications"))
             if Policy.allows(actor, .manageWebhooks(organizationID: actor.organizationID)) {

@@ -1,6 +1,7 @@
 public import Hummingbird
 import Foundation
 public import Identity
+import FrameworkAgreements
 import Logging
 import NIOCore
 
@@ -47,6 +48,7 @@ public struct WebPages: Sendable {
         }
         AccountPages(sessions: sessions, tokens: tokens, renderer: renderer).register(on: router)
         NotificationPages(inbox: NotificationInbox(pool: sessions.pool), renderer: renderer).register(on: router)
+        AgreementPages(agreements: AgreementService(pool: sessions.pool), renderer: renderer).register(on: router)
         OrganizationPages(
             webhooks: WebhookAdministration(pool: sessions.pool), deadLetters: DeadLetters(pool: sessions.pool), renderer: renderer
         ).register(on: router)

@@ -22,6 +22,14 @@ struct CatalogueTests {
         }
         // Keys named in Swift: the navigation, roles, and the error pages.
         used.formUnion(Navigation.items(for: nil).map(\.label))
+        used.formUnion(["nav_agreements", "agreements_title", "agreement_title", "agreement_extension_until", "supplier_suspended", "supplier_removed",
+                        "until", "requirement_mandatory", "requirement_weighted", "agreement_all_authorities", "agreement_listed_authorities",
+                        "lot_dialogue_yes", "lot_dialogue_no"])
+        for status in ["draft", "active", "expired", "terminated"] { used.insert("status_\(status)") }
+        for method in ["rankedCascade", "renewedCompetition", "combined"] { used.formUnion(["method_\(method)", "method_\(method)_explained"]) }
+        for category in ["quality", "environment", "labourLaw", "informationSecurity", "accessibility", "innovationEffect", "delivery"] {
+            used.insert("category_\(category)")
+        }
         used.formUnion(["nav_organization", "organization_title", "channel_email", "channel_webhook", "error_webhook_url", "nav_notifications", "notifications_title", "notice_generic", "notice_account_passwordChanged",
                         "notice_account_tokenCreated", "language_sv", "language_en", "error_changed_meanwhile", "home_title", "login_title", "account_title", "account_token_never_used"])
         used.formUnion(["frameworkManager", "buyer", "contractManager", "supplierRepresentative", "auditor", "admin"].map { "role_\($0)" })

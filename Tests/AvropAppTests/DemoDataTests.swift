@@ -1,4 +1,8 @@
 import AvropApp
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
 import Identity
 import Postgres
 import PostgresTesting
@@ -24,6 +28,48 @@ struct DemoDataTests {
                                            $0.decode("authorities", as: Int.self), $0.decode("memberships", as: Int.self)] }
             }
             #expect(counts == [9, 5, 3, 6])
+            await pool.close()
+        }
+    }
+}
+
+@Suite("Demo agreement on the public pages")
+struct DemoAgreementPageTests {
+    @Test func theDemoAgreementIsActiveAndItsPagesExplainTheLotsInSwedish() async throws {
+        try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
+            let owner = ConnectionPool(configuration: configuration, maximumConnections: 2)
+            _ = try await DemoData.seed(pool: owner, password: "demo-lösenord-2026", passwords: PasswordPolicy(cost: 4))
+            let counts = try await owner.withConnection { connection in
+                try await connection.query("""
+                    SELECT (SELECT count(*) FROM avrop.lot)::int8 AS lots, (SELECT count(*) FROM avrop.requirement)::int8 AS requirements,
+                           (SELECT count(DISTINCT supplier_id) FROM avrop.lot_supplier)::int8 AS suppliers,
+                           (SELECT avrop.framework_agreement_status(a) FROM avrop.framework_agreement a) AS status
+                    """).first.map { try "\($0.decode("lots", as: Int.self)) \($0.decode("requirements", as: Int.self)) \($0.decode("suppliers", as: Int.self)) \($0.decode("status", as: String.self))" }
+            }
+            #expect(counts == "3 12 5 active")
+            await owner.close()
+            let pool = ConnectionPool(configuration: configuration.with("user", "avrop_app"), maximumConnections: 2)
+            let app = buildApplication(configuration: AppConfiguration(port: 0), database: AppDatabase(pool: pool, migrator: try AvropSchema.migrator()),
+                                       logger: Logger(label: "test"))
+            try await app.test(.router) { client in
+                let list = try await client.execute(uri: "/agreements", method: .get, headers: [.acceptLanguage: "sv"]) { String(buffer: $0.body) }
+                #expect(list.contains("Innovativa lösningar för offentlig verksamhet"))
+                let range = try #require(list.range(of: #"href="/agreements/"#))
+                let id = String(list[range.upperBound...].prefix { $0 != "\"" })
+                let page = try await client.execute(uri: "/agreements/\(id)", method: .get) { String(buffer: $0.body) }
+                #expect(page.contains("Anbudsområde 1: Digitala tjänster för invånare"))
+                #expect(page.contains("Alla leverantörer i anbudsområdet bjuds in att lämna avropssvar."))
+                #expect(page.contains("Avrop upp till 2 000 000 kr görs genom rangordning.") || page.contains("Avrop upp till 2\u{a0}000\u{a0}000 kr görs genom rangordning."))
+                #expect(page.contains("Takbelopp"))
+                #expect(page.contains("V2"))
+                // Suppliers in rank order within lot 2: Grön logistik first, then Smarta städer.
+                let lot2 = try #require(page.range(of: "Anbudsområde 2"))
+                let rest = String(page[lot2.upperBound...])
+                let green = try #require(rest.range(of: "Grön logistik i Sverige AB"))
+                let smart = try #require(rest.range(of: "Smarta städer AB"))
+                #expect(green.lowerBound < smart.lowerBound)
+                #expect(try await client.execute(uri: "/agreements/\(UUID())", method: .get) { $0.status } == .notFound)
+            }
             await pool.close()
         }
     }

@@ -93,6 +93,16 @@ def test_each_role_logs_in_sees_its_pages_switches_language_and_logs_out(avrop, 
     assert browser.current_url.endswith("/login")
 
 
+def test_the_public_reads_the_demo_agreement_with_its_lots_in_rank_order(avrop, browser):
+    browser.get(avrop + "/agreements")
+    check_accessibility(browser)
+    browser.find_element(By.LINK_TEXT, "Innovativa lösningar för offentlig verksamhet").click()
+    WebDriverWait(browser, 15).until(lambda d: "/agreements/" in d.current_url)
+    assert "Anbudsområde 3: Välfärdsteknik i vård och omsorg" in browser.page_source
+    assert "Förnyad konkurrensutsättning" in browser.page_source
+    check_accessibility(browser)
+
+
 def test_a_wrong_password_and_a_missing_page_are_readable(avrop, browser):
     browser.get(avrop + "/login")
     browser.find_element(By.ID, "email").send_keys("upphandlare@demo.avrop.se")
