@@ -13,4 +13,10 @@ public enum Notifier {
     ) async throws {
         try await connection.execute("SELECT avrop.notify(\(users), \(organizations), \(kind), \(AuditFacts(data)))")
     }
+
+    /// Tells every member of `organization` and its webhooks, for decisions about what the organisation
+    /// submitted, when the deciding actor may not see its members.
+    public static func notify(organization: UUID, kind: String, data: [String: String] = [:], on connection: Connection) async throws {
+        try await connection.execute("SELECT avrop.notify_organization(\(organization), \(kind), \(AuditFacts(data)))")
+    }
 }

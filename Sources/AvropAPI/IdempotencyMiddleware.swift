@@ -78,8 +78,8 @@ struct IdempotencyMiddleware: RouterMiddleware {
             return response
         }
         // Keep the answer, then send the same bytes.
-        var collector = CollectingWriter()
-        var copy = response
+        let collector = CollectingWriter()
+        let copy = response
         try await copy.body.write(collector.writer())
         let bytes = collector.buffer.bytes
         try await pool.withTransaction(settings: actor.transactionSettings) { connection in

@@ -20,7 +20,7 @@ struct AgreementServiceTests {
         let supplierActor: Actor
     }
 
-    private func withWorld(_ body: @Sendable (World) async throws -> Void) async throws {
+    func withWorld(_ body: @Sendable (World) async throws -> Void) async throws {
         try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
             let owner = ConnectionPool(configuration: configuration, maximumConnections: 2)
             let app = ConnectionPool(configuration: configuration.with("user", "avrop_app"), maximumConnections: 4)
@@ -32,13 +32,18 @@ struct AgreementServiceTests {
             for (name, number) in [("Innovera AB", "556703-7485"), ("Klimatdata AB", "556036-0793"), ("Vårdteknik AB", "556016-0680")] {
                 suppliers.append(try await administration.addOrganization(kind: .supplier, name: name, number: number))
             }
-            func actor(_ organization: Organization, _ role: Role) -> Actor {
-                Actor(userID: UUID(), organizationID: organization.id, roles: [role])
+            // Real users, each with one role: decisions name who made them.
+            func actor(_ organization: Organization, _ role: Role, _ email: String) async throws -> Actor {
+                let user = try await administration.addUser(email: email, displayName: email, password: "ett långt lösenord för testet")
+                try await administration.grant(role, email: email, organizationNumber: organization.number.digits)
+                return Actor(userID: user.id, organizationID: organization.id, roles: [role])
             }
             let world = World(
                 owner: owner, app: app, service: AgreementService(pool: app),
-                manager: actor(cpb, .frameworkManager), otherManager: actor(otherCPB, .frameworkManager),
-                buyer: actor(authority, .buyer), suppliers: suppliers, supplierActor: actor(suppliers[0], .supplierRepresentative)
+                manager: try await actor(cpb, .frameworkManager, "frida@ic.example"),
+                otherManager: try await actor(otherCPB, .frameworkManager, "olof@regioner.example"),
+                buyer: try await actor(authority, .buyer, "karin@norr.example"), suppliers: suppliers,
+                supplierActor: try await actor(suppliers[0], .supplierRepresentative, "sara@innovera.example")
             )
             do {
                 try await body(world)
@@ -52,14 +57,14 @@ struct AgreementServiceTests {
         }
     }
 
-    private func terms(_ reference: String = "IC-2026-01", to: String = "2029-12-31", justification: String? = nil) -> FrameworkAgreement.Terms {
+    func terms(_ reference: String = "IC-2026-01", to: String = "2029-12-31", justification: String? = nil) -> FrameworkAgreement.Terms {
         .init(reference: reference, title: "Innovativa lösningar för offentlig verksamhet", description: "Ramavtal för innovation",
               validFrom: CalendarDay("2026-01-01")!, validTo: CalendarDay(to)!, longValidityJustification: justification,
               ceilingOre: 50_000_000_00, innovationStep: "Lösningar som prövats i pilot")
     }
 
     /// A draft with one cascade lot, two ranked suppliers and two weighted requirements.
-    private func completeDraft(_ world: World) async throws -> (FrameworkAgreement, Lot) {
+    func completeDraft(_ world: World) async throws -> (FrameworkAgreement, Lot) {
         let agreement = try await world.service.create(terms(), by: world.manager)
         let lot = try await world.service.addLot(to: agreement.id, number: 1, title: "Digitala tjänster", method: .rankedCascade, by: world.manager)
         try await world.service.addSupplier(world.suppliers[0].id, to: lot.id, rank: 1, by: world.manager)
