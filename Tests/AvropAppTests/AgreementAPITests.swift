@@ -68,6 +68,30 @@ struct AgreementAPITests {
             #expect(names == ["Innovera AB", "Klimatdata AB"])
             let list = try await call(.get, "/api/v1/framework-agreements", auth: false)
             #expect((list.1["items"] as? [[String: Any]])?.compactMap { $0["reference"] as? String } == ["IC-1"])
+
+            // A supplier on the lot offers a solution; the agreement's manager verifies it; then it is public.
+            let evaLogin = try JSONSerialization.data(withJSONObject: ["email": "eva@innovera.example", "password": TestApp.password("eva@innovera.example"), "name": "t"])
+            let eva = try await client.execute(uri: "/api/v1/tokens", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(data: evaLogin)) {
+                try #require((try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])?["token"] as? String)
+            }
+            let drafted = try await call(.post, "/api/v1/solutions", [
+                "lotId": lotID, "name": "Digital tolk", "summary": "Tolkning på distans", "innovationType": "service", "trl": 7, "tags": ["tolk"],
+            ], headers: [.authorization: "Bearer \(eva)"], auth: false)
+            #expect(drafted.0 == .created)
+            let solutionID = try #require(drafted.1["id"] as? String)
+            #expect(try await call(.get, "/api/v1/solutions/\(solutionID)", auth: false).0 == .notFound, "a draft is the supplier's")
+            #expect(try await call(.post, "/api/v1/solutions/\(solutionID)/decision", ["action": "submit"], headers: [.authorization: "Bearer \(eva)"], auth: false).0 == .ok)
+            let queue = try await call(.get, "/api/v1/solutions?queue=true")
+            #expect((queue.1["items"] as? [[String: Any]])?.count == 1)
+            let missing = try await call(.post, "/api/v1/solutions/\(solutionID)/decision", ["action": "verify", "reasons": "Pilot"])
+            #expect(missing.0 == .unprocessableContent)
+            let verified = try await call(.post, "/api/v1/solutions/\(solutionID)/decision",
+                                          ["action": "verify", "method": "pilot", "reasons": "Piloten i Region Norr", "validUntil": "2030-06-30"])
+            #expect(verified.0 == .ok)
+            #expect(verified.1["status"] as? String == "verified")
+            let seen = try await call(.get, "/api/v1/solutions/\(solutionID)", auth: false)
+            #expect(seen.0 == .ok)
+            #expect(seen.1["verificationMethod"] as? String == "pilot")
         }
     }
 }

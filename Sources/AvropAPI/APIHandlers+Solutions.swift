@@ -1,0 +1,100 @@
+import FrameworkAgreements
+import Foundation
+import Identity
+import OpenAPIRuntime
+
+/// Verified innovative solutions over the API: the same `SolutionService` as the pages.
+extension APIHandlers {
+    var solutions: SolutionService { SolutionService(pool: pool) }
+
+    func listOwnSolutions(_ input: Operations.ListOwnSolutions.Input) async throws -> Operations.ListOwnSolutions.Output {
+        guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
+        do {
+            let list = input.query.queue == true ? try await solutions.queue(by: actor) : try await solutions.own(by: actor)
+            return .ok(.init(body: .json(.init(items: list.map(SolutionJSON.solution)))))
+        } catch AgreementError.notFound {
+            return .notFound(Problems.notFound)
+        }
+    }
+
+    func createSolution(_ input: Operations.CreateSolution.Input) async throws -> Operations.CreateSolution.Output {
+        guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
+        guard case .json(let body) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }
+        guard let lotID = UUID(uuidString: body.value2.lotId) else { return .badRequest(Problems.badRequest("lotId is not a UUID")) }
+        do {
+            let created = try await solutions.create(on: lotID, SolutionJSON.description(body.value1), by: actor)
+            return .created(.init(body: .json(SolutionJSON.solution(created))))
+        } catch let error as AgreementError {
+            let (status, problem) = Problems.agreement(error)
+            return status == 404 ? .notFound(problem) : .unprocessableContent(problem)
+        }
+    }
+
+    func getSolution(_ input: Operations.GetSolution.Input) async throws -> Operations.GetSolution.Output {
+        guard let id = UUID(uuidString: input.path.id) else { return .notFound(Problems.notFound) }
+        do {
+            return .ok(.init(body: .json(SolutionJSON.solution(try await solutions.solution(id, for: APIRequest.actor)))))
+        } catch AgreementError.notFound {
+            return .notFound(Problems.notFound)
+        }
+    }
+
+    func decideSolution(_ input: Operations.DecideSolution.Input) async throws -> Operations.DecideSolution.Output {
+        guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
+        guard let id = UUID(uuidString: input.path.id) else { return .notFound(Problems.notFound) }
+        guard case .json(let body) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }
+        do {
+            let solution: Solution
+            switch body.action {
+            case .submit: solution = try await solutions.submit(id, by: actor)
+            case .withdraw: solution = try await solutions.withdraw(id, by: actor)
+            case .reject: solution = try await solutions.reject(id, reasons: body.reasons ?? "", by: actor)
+            case .verify:
+                guard let method = body.method.flatMap({ Solution.VerificationMethod(rawValue: $0.rawValue) }),
+                      let until = body.validUntil.flatMap(CalendarDay.init)
+                else {
+                    return .unprocessableContent(Problems.make(422, "invalid-field", "A field has a value that is not allowed",
+                                                               detail: "verify needs method and validUntil (YYYY-MM-DD)"))
+                }
+                solution = try await solutions.verify(id, method: method, reasons: body.reasons ?? "", validUntil: until, by: actor)
+            }
+            return .ok(.init(body: .json(SolutionJSON.solution(solution))))
+        } catch let error as AgreementError {
+            let (status, problem) = Problems.agreement(error)
+            switch status {
+            case 404: return .notFound(problem)
+            case 409: return .conflict(problem)
+            default: return .unprocessableContent(problem)
+            }
+        }
+    }
+}
+
+/// Between the API's JSON and `Solution`.
+enum SolutionJSON {
+    static func description(_ body: Components.Schemas.SolutionDescription) -> Solution.Description {
+        .init(
+            name: body.name, summary: body.summary, text: body.description ?? "",
+            innovationType: Solution.InnovationType(rawValue: body.innovationType.rawValue) ?? .product,
+            innovationStep: body.innovationStep ?? "", trl: body.trl, tags: body.tags ?? []
+        )
+    }
+
+    static func solution(_ solution: Solution) -> Components.Schemas.Solution {
+        let text = solution.description
+        return .init(
+            value1: .init(
+                name: text.name, summary: text.summary, description: text.text,
+                innovationType: .init(rawValue: text.innovationType.rawValue) ?? .product, innovationStep: text.innovationStep,
+                trl: text.trl, tags: text.tags
+            ),
+            value2: .init(
+                id: solution.id.uuidString.lowercased(), supplierId: solution.supplierID.uuidString.lowercased(),
+                lotId: solution.lotID.uuidString.lowercased(), status: .init(rawValue: solution.status.rawValue) ?? .draft,
+                verificationMethod: solution.decision?.method.flatMap { .init(rawValue: $0.rawValue) },
+                decisionReasons: solution.decision?.reasons, validUntil: solution.decision?.validUntil?.description,
+                decidedAt: solution.decision?.decidedAt, version: solution.version
+            )
+        )
+    }
+}
