@@ -1,0 +1,275 @@
+public import Foundation
+public import Postgres
+
+/// The public catalogue of verified innovative solutions: only verified, unexpired solutions of active
+/// agreements, searched in Swedish (`websearch_to_tsquery`: phrases in quotes, `or`, `-word`), with trigram
+/// similarity when the words find nothing (a misspelling), facets with counts, and keyset pages.
+public struct Catalogue: Sendable {
+    public enum Sort: String, Sendable {
+        case relevance, newest
+    }
+
+    public enum TRLBand: String, Sendable, CaseIterable {
+        case early = "1-3", middle = "4-6", mature = "7-9"
+
+        var range: ClosedRange<Int> {
+            switch self {
+            case .early: 1...3
+            case .middle: 4...6
+            case .mature: 7...9
+            }
+        }
+    }
+
+    /// What to look for. Empty text lists everything, newest first.
+    public struct Query: Sendable, Equatable {
+        public var text: String
+        public var agreementID: UUID?
+        public var lotID: UUID?
+        public var innovationType: Solution.InnovationType?
+        public var trl: TRLBand?
+        public var supplierID: UUID?
+        public var sort: Sort
+        public var limit: Int
+        public var cursor: String?
+
+        public init(text: String = "", agreementID: UUID? = nil, lotID: UUID? = nil, innovationType: Solution.InnovationType? = nil,
+                    trl: TRLBand? = nil, supplierID: UUID? = nil, sort: Sort = .relevance, limit: Int = 20, cursor: String? = nil) {
+            self.text = text
+            self.agreementID = agreementID
+            self.lotID = lotID
+            self.innovationType = innovationType
+            self.trl = trl
+            self.supplierID = supplierID
+            self.sort = sort
+            self.limit = limit
+            self.cursor = cursor
+        }
+    }
+
+    public struct Hit: Sendable, Equatable {
+        public let id: UUID
+        public let name: String
+        public let summary: String
+        public let supplierName: String
+        public let agreementTitle: String
+        public let lotNumber: Int
+        public let lotTitle: String
+        public let innovationType: Solution.InnovationType
+        public let trl: Int
+        public let tags: [String]
+        /// A piece of the text around the matches: HTML-escaped, matches in `<mark>`.
+        public let snippet: String
+    }
+
+    public struct Facet: Sendable, Equatable {
+        public let value: String
+        public let label: String
+        public let count: Int
+    }
+
+    public struct Result: Sendable {
+        public let hits: [Hit]
+        /// Whether the words matched nothing and the hits are similar spellings instead.
+        public let fuzzy: Bool
+        public let total: Int
+        public let facets: [String: [Facet]]
+        public let next: String?
+    }
+
+    public let pool: ConnectionPool
+
+    public init(pool: ConnectionPool) {
+        self.pool = pool
+    }
+
+    public func search(_ query: Query) async throws -> Result {
+        let text = String(query.text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+        let limit = min(max(query.limit, 1), 100)
+        return try await pool.withTransaction { connection in
+            if !text.isEmpty {
+                let exact = try await run(query, text: text, fuzzy: false, limit: limit, on: connection)
+                // Misspellings are looked for only among plain words: a query with a phrase, `or` or `-word`
+                // meant exactly what it said.
+                let plain = !text.contains("\"") && !text.lowercased().contains(" or ") && !text.split(separator: " ").contains { $0.hasPrefix("-") }
+                if exact.total > 0 || query.cursor != nil || !plain { return exact }
+                // Similar spellings: a lower bar than pg_trgm's default 0.6, for one or two wrong letters.
+                try await connection.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.45', true)")
+                return try await run(query, text: text, fuzzy: true, limit: limit, on: connection)
+            }
+            return try await run(query, text: "", fuzzy: false, limit: limit, on: connection)
+        }
+    }
+
+    private func run(_ query: Query, text: String, fuzzy: Bool, limit: Int, on connection: Connection) async throws -> Result {
+        // The matching set: visible solutions, the words (or similar spellings), and the filters.
+        let match: SQL
+        if text.isEmpty {
+            match = "true"
+        } else if fuzzy {
+            match = "(\(text) OPERATOR(public.<%) s.name OR \(text) OPERATOR(public.<%) s.summary)"
+        } else {
+            match = "s.search_vector @@ websearch_to_tsquery('swedish', \(text))"
+        }
+        let band = query.trl?.range
+        let filters: SQL = """
+            avrop.solution_status(s) = 'verified' AND avrop.framework_agreement_status(a) = 'active' AND \(match)
+            AND (\(query.agreementID) IS NULL OR a.id = \(query.agreementID))
+            AND (\(query.lotID) IS NULL OR l.id = \(query.lotID))
+            AND (\(query.innovationType?.rawValue) IS NULL OR s.innovation_type = \(query.innovationType?.rawValue))
+            AND (\(band?.lowerBound) IS NULL OR s.trl BETWEEN \(band?.lowerBound) AND \(band?.upperBound))
+            AND (\(query.supplierID) IS NULL OR s.supplier_id = \(query.supplierID))
+            """
+        let from: SQL = """
+            avrop.solution s JOIN avrop.lot l ON l.id = s.lot_id JOIN avrop.framework_agreement a ON a.id = l.agreement_id
+            JOIN avrop.organization o ON o.id = s.supplier_id
+            """
+        let score: SQL
+        if text.isEmpty {
+            score = "0::float8"
+        } else if fuzzy {
+            score = "greatest(public.word_similarity(\(text), s.name), public.word_similarity(\(text), s.summary))::float8"
+        } else {
+            score = "ts_rank_cd(s.search_vector, websearch_to_tsquery('swedish', \(text)), 1)::float8"
+        }
+        let sortByScore = query.sort == .relevance && !text.isEmpty
+        let after = try query.cursor.map(CatalogueCursor.init(encoded:))
+        let keyset: SQL = switch (after, sortByScore) {
+        case (nil, _): "true"
+        case (let cursor?, true): "(m.score, m.id) < (\(cursor.score), \(cursor.id))"
+        case (let cursor?, false): "(m.decided_at, m.id) < (\(cursor.time), \(cursor.id))"
+        }
+        let order: SQL = sortByScore ? "m.score DESC, m.id DESC" : "m.decided_at DESC, m.id DESC"
+        let headline: SQL = text.isEmpty || fuzzy
+            ? "left(m.summary, 300)"
+            : "ts_headline('swedish', m.name || '. ' || m.summary || ' ' || m.description, websearch_to_tsquery('swedish', \(text)), \(Self.headlineOptions))"
+        let rows = try await connection.query("""
+            WITH m AS (
+                SELECT s.id, s.name, s.summary, s.description, s.innovation_type, s.trl, s.tags, s.decided_at, o.name AS supplier_name,
+                       a.title AS agreement_title, l.number AS lot_number, l.title AS lot_title, \(score) AS score
+                FROM \(from) WHERE \(filters)
+            )
+            SELECT m.*, \(headline) AS snippet
+            FROM m WHERE \(keyset)
+            ORDER BY \(order)
+            LIMIT \(limit + 1)
+            """)
+        var hits: [(Hit, Double, Date)] = try rows.map { row in
+            let hit = Hit(
+                id: try row.decode("id", as: UUID.self), name: try row.decode("name", as: String.self),
+                summary: try row.decode("summary", as: String.self), supplierName: try row.decode("supplier_name", as: String.self),
+                agreementTitle: try row.decode("agreement_title", as: String.self), lotNumber: try row.decode("lot_number", as: Int.self),
+                lotTitle: try row.decode("lot_title", as: String.self),
+                innovationType: Solution.InnovationType(rawValue: try row.decode("innovation_type", as: String.self)) ?? .product,
+                trl: try row.decode("trl", as: Int.self), tags: try row.decode("tags", as: [String].self),
+                snippet: Self.markedHTML(try row.decode("snippet", as: String.self))
+            )
+            return (hit, try row.decode("score", as: Double.self), try row.decode("decided_at", as: Date?.self) ?? Date(timeIntervalSince1970: 0))
+        }
+        var next: String?
+        if hits.count > limit {
+            hits.removeLast()
+            if let last = hits.last { next = CatalogueCursor(score: last.1, time: last.2, id: last.0.id).encoded }
+        }
+        let facets = try await self.facets(from: from, filters: filters, on: connection)
+        return Result(hits: hits.map(\.0), fuzzy: fuzzy, total: facets.total, facets: facets.groups, next: next)
+    }
+
+    /// Counts per agreement, lot, innovation type, TRL band and supplier over the whole matching set, in one
+    /// statement (GROUPING SETS).
+    private func facets(from: SQL, filters: SQL, on connection: Connection) async throws -> (total: Int, groups: [String: [Facet]]) {
+        let rows = try await connection.query("""
+            SELECT GROUPING(a.id) AS g_agreement, GROUPING(l.id) AS g_lot, GROUPING(s.innovation_type) AS g_type,
+                   GROUPING(t.band) AS g_band, GROUPING(o.id) AS g_supplier,
+                   a.id::text AS agreement, min(a.title) AS agreement_title, l.id::text AS lot, min(l.number) AS lot_number,
+                   min(l.title) AS lot_title, s.innovation_type, t.band, o.id::text AS supplier, min(o.name) AS supplier_name,
+                   count(*)::int8 AS n
+            FROM \(from)
+            CROSS JOIN LATERAL (SELECT CASE WHEN s.trl <= 3 THEN '1-3' WHEN s.trl <= 6 THEN '4-6' ELSE '7-9' END AS band) t
+            WHERE \(filters)
+            GROUP BY GROUPING SETS ((), (a.id), (l.id), (s.innovation_type), (t.band), (o.id))
+            """)
+        var total = 0
+        var groups: [String: [Facet]] = [:]
+        for row in rows {
+            let count = try row.decode("n", as: Int.self)
+            let flags = try ["g_agreement", "g_lot", "g_type", "g_band", "g_supplier"].map { try row.decode($0, as: Int.self) }
+            switch flags {
+            case [1, 1, 1, 1, 1]: total = count
+            case [0, 1, 1, 1, 1]:
+                groups["agreement", default: []].append(Facet(value: try row.decode("agreement", as: String.self),
+                                                              label: try row.decode("agreement_title", as: String.self), count: count))
+            case [1, 0, 1, 1, 1]:
+                groups["lot", default: []].append(Facet(value: try row.decode("lot", as: String.self),
+                                                        label: "\(try row.decode("lot_number", as: Int.self)) \(try row.decode("lot_title", as: String.self))", count: count))
+            case [1, 1, 0, 1, 1]:
+                let type = try row.decode("innovation_type", as: String.self)
+                groups["type", default: []].append(Facet(value: type, label: type, count: count))
+            case [1, 1, 1, 0, 1]:
+                let band = try row.decode("band", as: String.self)
+                groups["trl", default: []].append(Facet(value: band, label: band, count: count))
+            case [1, 1, 1, 1, 0]:
+                groups["supplier", default: []].append(Facet(value: try row.decode("supplier", as: String.self),
+                                                             label: try row.decode("supplier_name", as: String.self), count: count))
+            default: break
+            }
+        }
+        for key in groups.keys {
+            groups[key]?.sort { ($0.count, $1.label) > ($1.count, $0.label) }
+        }
+        return (total, groups)
+    }
+
+    /// Matches marked with control characters that no solution text contains, so that escaping is ours alone.
+    static let headlineOptions = "StartSel=\u{1},StopSel=\u{2},MaxWords=35,MinWords=15,MaxFragments=2,FragmentDelimiter= … "
+
+    /// ts_headline's text with its \u{1}…\u{2} marks: everything escaped for HTML, the marks as <mark>.
+    static func markedHTML(_ text: String) -> String {
+        var html = ""
+        for character in text {
+            switch character {
+            case "&": html += "&amp;"
+            case "<": html += "&lt;"
+            case ">": html += "&gt;"
+            case "\"": html += "&quot;"
+            case "'": html += "&#39;"
+            case "\u{1}": html += "<mark>"
+            case "\u{2}": html += "</mark>"
+            default: html.append(character)
+            }
+        }
+        return html
+    }
+}
+
+/// A position in a catalogue page: the score (relevance) or decision time (newest), and the id.
+struct CatalogueCursor {
+    let score: Double
+    let time: Date
+    let id: UUID
+
+    var encoded: String {
+        let text = "\(score.bitPattern)_\(Int64((time.timeIntervalSince1970 * 1_000_000).rounded()))_\(id.uuidString.lowercased())"
+        return Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    init(score: Double, time: Date, id: UUID) {
+        self.score = score
+        self.time = time
+        self.id = id
+    }
+
+    init(encoded: String) throws {
+        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard encoded.count < 300, let data = Data(base64Encoded: base64) else { throw AgreementError.invalid(field: "cursor", reason: "not one this service gave out") }
+        let parts = String(decoding: data, as: UTF8.self).split(separator: "_")
+        guard parts.count == 3, let bits = UInt64(parts[0]), let micros = Int64(parts[1]), let id = UUID(uuidString: String(parts[2])) else {
+            throw AgreementError.invalid(field: "cursor", reason: "not one this service gave out")
+        }
+        score = Double(bitPattern: bits)
+        time = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        self.id = id
+    }
+}

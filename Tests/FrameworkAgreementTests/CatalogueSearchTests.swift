@@ -1,0 +1,85 @@
+import Foundation
+import Identity
+import Postgres
+import Testing
+@testable import FrameworkAgreements
+
+@Suite("The catalogue: Swedish full text, misspellings, facets, pages, only verified solutions")
+struct CatalogueSearchTests {
+    let agreements = AgreementServiceTests()
+
+    /// An active agreement with four solutions of one supplier: three verified, one only submitted.
+    private func withCatalogue(_ body: @Sendable (Catalogue, AgreementServiceTests.World) async throws -> Void) async throws {
+        try await agreements.withWorld { world in
+            let (agreement, lot) = try await agreements.completeDraft(world)
+            _ = try await world.service.activate(agreement.id, by: world.manager)
+            let solutions = SolutionService(pool: world.app)
+            let entries: [(Solution.Description, Bool)] = [
+                (.init(name: "Digital tjänst för bygglov", summary: "Invånare söker bygglov på nätet och ser var ärendet står.",
+                       text: "Prövad hos Älvdals kommun. <script>alert(1)</script>", innovationType: .service, trl: 8, tags: ["e-tjänst"]), true),
+                (.init(name: "Tolkning på distans", summary: "Bokning och videotolkning i vården.", text: "Pilot i Region Norr.",
+                       innovationType: .service, trl: 6, tags: ["vård", "tolk"]), true),
+                (.init(name: "Elektrifierad varudistribution", summary: "Eldrivna lastcyklar och mikroterminaler i stadskärnan.",
+                       innovationType: .process, trl: 5, tags: ["logistik", "klimat"]), true),
+                (.init(name: "Digital tjänst för färdtjänst", summary: "Ännu inte verifierad.", innovationType: .service, trl: 3), false),
+            ]
+            for (description, verify) in entries {
+                let draft = try await solutions.create(on: lot.id, description, by: world.supplierActor)
+                _ = try await solutions.submit(draft.id, by: world.supplierActor)
+                if verify {
+                    _ = try await solutions.verify(draft.id, method: .pilot, reasons: "Verifierad i pilot", validUntil: CalendarDay("2030-01-01")!, by: world.manager)
+                }
+            }
+            try await body(Catalogue(pool: world.app), world)
+        }
+    }
+
+    @Test func swedishStemmingFindsDigitalTjänstForDigitalaTjänster() async throws {
+        try await withCatalogue { catalogue, _ in
+            let result = try await catalogue.search(.init(text: "digitala tjänster"))
+            #expect(result.hits.map(\.name) == ["Digital tjänst för bygglov"], "only verified solutions are found")
+            #expect(!result.fuzzy)
+            #expect(result.hits.first?.snippet.contains("<mark>") == true)
+            #expect(result.hits.first?.snippet.contains("<script>") == false, "the text is escaped; only the marks are HTML")
+        }
+    }
+
+    @Test func websearchSyntaxAndMisspellings() async throws {
+        try await withCatalogue { catalogue, _ in
+            #expect(try await catalogue.search(.init(text: "tolkning or lastcyklar")).hits.count == 2)
+            #expect(try await catalogue.search(.init(text: "\"tolkning på distans\"")).hits.map(\.name) == ["Tolkning på distans"])
+            #expect(try await catalogue.search(.init(text: "tjänst -bygglov")).hits.isEmpty)
+            let misspelt = try await catalogue.search(.init(text: "varudistrubution"))
+            #expect(misspelt.fuzzy)
+            #expect(misspelt.hits.map(\.name) == ["Elektrifierad varudistribution"])
+        }
+    }
+
+    @Test func facetsCountTheWholeMatchAndFiltersNarrowIt() async throws {
+        try await withCatalogue { catalogue, _ in
+            let all = try await catalogue.search(.init())
+            #expect(all.total == 3)
+            #expect(all.facets["trl"]?.map { "\($0.value):\($0.count)" }.sorted() == ["4-6:2", "7-9:1"])
+            #expect(all.facets["type"]?.map { "\($0.value):\($0.count)" }.sorted() == ["process:1", "service:2"])
+            #expect(all.facets["supplier"]?.map(\.count) == [3])
+            let mature = try await catalogue.search(.init(trl: .mature))
+            #expect(mature.hits.map(\.name) == ["Digital tjänst för bygglov"])
+            #expect(try await catalogue.search(.init(innovationType: .process)).total == 1)
+        }
+    }
+
+    @Test func pagesFollowTheirCursorWithoutRepeats() async throws {
+        try await withCatalogue { catalogue, _ in
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await catalogue.search(.init(sort: .newest, limit: 1, cursor: cursor))
+                seen += page.hits.map(\.name)
+                cursor = page.next
+            } while cursor != nil && seen.count < 10
+            #expect(seen.count == 3)
+            #expect(Set(seen).count == 3)
+            await #expect(throws: AgreementError.self) { try await catalogue.search(.init(cursor: "nonsense")) }
+        }
+    }
+}
