@@ -98,3 +98,38 @@ enum SolutionJSON {
         )
     }
 }
+
+extension APIHandlers {
+    func searchCatalogue(_ input: Operations.SearchCatalogue.Input) async throws -> Operations.SearchCatalogue.Output {
+        let query = input.query
+        func uuid(_ text: String?) -> UUID? { text.flatMap(UUID.init(uuidString:)) }
+        let search = Catalogue.Query(
+            text: query.q ?? "", agreementID: uuid(query.agreement), lotID: uuid(query.lot),
+            innovationType: query._type.flatMap { Solution.InnovationType(rawValue: $0.rawValue) },
+            trl: query.trl.flatMap { Catalogue.TRLBand(rawValue: $0.rawValue) }, supplierID: uuid(query.supplier),
+            sort: query.sort.flatMap { Catalogue.Sort(rawValue: $0.rawValue) } ?? .relevance, limit: query.limit ?? 20, cursor: query.cursor
+        )
+        let result: Catalogue.Result
+        do {
+            result = try await Catalogue(pool: pool).search(search)
+        } catch AgreementError.invalid {
+            return .badRequest(Problems.badRequest("the cursor is not one this service gave out"))
+        }
+        let next = result.next.map { cursor in
+            Pagination.nextLink("/api/v1/catalogue", [
+                "q": query.q, "agreement": query.agreement, "lot": query.lot, "type": query._type?.rawValue, "trl": query.trl?.rawValue,
+                "supplier": query.supplier, "sort": query.sort?.rawValue, "limit": query.limit.map(String.init), "cursor": cursor,
+            ])
+        }
+        return .ok(.init(body: .json(.init(
+            items: result.hits.map { hit in
+                .init(id: hit.id.uuidString.lowercased(), name: hit.name, summary: hit.summary, supplierName: hit.supplierName,
+                      agreementTitle: hit.agreementTitle, lotNumber: hit.lotNumber, lotTitle: hit.lotTitle,
+                      innovationType: hit.innovationType.rawValue, trl: hit.trl, tags: hit.tags, snippet: hit.snippet)
+            },
+            total: result.total, fuzzy: result.fuzzy,
+            facets: .init(additionalProperties: result.facets.mapValues { $0.map { .init(value: $0.value, label: $0.label, count: $0.count) } }),
+            next: next
+        ))))
+    }
+}

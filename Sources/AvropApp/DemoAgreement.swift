@@ -65,6 +65,7 @@ enum DemoAgreement {
             )
         }
         _ = try await service.activate(agreement.id, by: manager)
+        try await DemoSolutions.seed(pool: pool, manager: manager, lots: lotIDs, suppliers: suppliers)
     }
 
     private static func frameworkManager(_ pool: ConnectionPool) async throws -> Actor? {

@@ -39,6 +39,11 @@ public enum DemoData {
         ("leverantor@demo.avrop.se", "Sara Leverantör", .supplierRepresentative, "556801-1232"),
         ("revisor@demo.avrop.se", "Olle Revisor", .auditor, "232100-1238"),
         ("admin@demo.avrop.se", "Maja Administratör", .admin, "232100-1238"),
+        // The other suppliers' representatives, who offer the demo catalogue's solutions.
+        ("leverantor2@demo.avrop.se", "Ali Logistiker", .supplierRepresentative, "556912-1238"),
+        ("leverantor3@demo.avrop.se", "Eva Vårddata", .supplierRepresentative, "559034-1235"),
+        ("leverantor4@demo.avrop.se", "Nils Stadsutvecklare", .supplierRepresentative, "556677-1233"),
+        ("leverantor5@demo.avrop.se", "Lina Tillgänglighet", .supplierRepresentative, "559211-1230"),
     ]
 
     /// The accounts the demo data has.

@@ -19,12 +19,12 @@ public enum Language: String, Sendable, CaseIterable {
 
 /// The user-visible texts of the pages, one catalogue per language (`Embedded/messages/<lang>.json`,
 /// flat keys). Templates read them as `{{t.key}}`; Swift code names keys only.
-struct Catalogue: Sendable {
+struct MessageCatalogue: Sendable {
     let messages: [Language: [String: String]]
 
     /// The catalogues embedded in the binary. A catalogue that does not parse is a defect that every test
     /// run finds (`CatalogueTests`), so at run time it is only reported as empty.
-    static let embedded = Catalogue(files: embeddedFiles)
+    static let embedded = MessageCatalogue(files: embeddedFiles)
 
     init(files: [String: String]) {
         var messages: [Language: [String: String]] = [:]

@@ -7,13 +7,13 @@ import NIOCore
 /// texts of the request's language, the signed-in user, the navigation for their roles and the CSRF token.
 struct PageRenderer: Sendable {
     let library: MustacheLibrary
-    let catalogue: Catalogue
+    let catalogue: MessageCatalogue
 
     /// A template that does not parse is a defect that every test run finds (`PageTests`); at run time it
     /// is left out and its page answers 500.
     static let embedded = PageRenderer(files: embeddedFiles, catalogue: .embedded)
 
-    init(files: [String: String], catalogue: Catalogue) {
+    init(files: [String: String], catalogue: MessageCatalogue) {
         var library = MustacheLibrary()
         for (path, text) in files where path.hasPrefix("templates/") && path.hasSuffix(".mustache") {
             let name = String(path.dropFirst("templates/".count).dropLast(".mustache".count))
@@ -68,7 +68,7 @@ enum Navigation {
     }
 
     static func items(for actor: Actor?) -> [Item] {
-        var items = [Item(href: "/", label: "nav_home"), Item(href: "/agreements", label: "nav_agreements")]
+        var items = [Item(href: "/", label: "nav_home"), Item(href: "/agreements", label: "nav_agreements"), Item(href: "/catalogue", label: "nav_catalogue")]
         if let actor {
             items.append(Item(href: "/notifications", label: "nav_notifications"))
             if Policy.allows(actor, .manageWebhooks(organizationID: actor.organizationID)) {

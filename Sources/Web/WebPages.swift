@@ -49,6 +49,7 @@ public struct WebPages: Sendable {
         AccountPages(sessions: sessions, tokens: tokens, renderer: renderer).register(on: router)
         NotificationPages(inbox: NotificationInbox(pool: sessions.pool), renderer: renderer).register(on: router)
         AgreementPages(agreements: AgreementService(pool: sessions.pool), renderer: renderer).register(on: router)
+        CataloguePages(pool: sessions.pool, renderer: renderer).register(on: router)
         OrganizationPages(
             webhooks: WebhookAdministration(pool: sessions.pool), deadLetters: DeadLetters(pool: sessions.pool), renderer: renderer
         ).register(on: router)

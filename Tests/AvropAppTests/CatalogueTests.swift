@@ -5,7 +5,7 @@ import Testing
 @Suite("Message catalogues and templates")
 struct CatalogueTests {
     @Test func bothLanguagesHaveTheSameKeysAndNoEmptyText() throws {
-        let catalogue = Catalogue.embedded
+        let catalogue = MessageCatalogue.embedded
         let swedish = catalogue.texts(.sv)
         let english = catalogue.texts(.en)
         #expect(swedish.count > 40, "the Swedish catalogue parses")
@@ -15,7 +15,7 @@ struct CatalogueTests {
     }
 
     @Test func everyTextATemplateOrTheCodeNamesExists() throws {
-        let keys = Set(Catalogue.embedded.texts(.sv).keys)
+        let keys = Set(MessageCatalogue.embedded.texts(.sv).keys)
         var used: Set<String> = []
         for (path, text) in embeddedFiles where path.hasPrefix("templates/") {
             for match in text.matches(of: /\{\{[#^\/]?t\.([a-z_]+)\}\}/) { used.insert(String(match.1)) }
@@ -30,6 +30,11 @@ struct CatalogueTests {
         for category in ["quality", "environment", "labourLaw", "informationSecurity", "accessibility", "innovationEffect", "delivery"] {
             used.insert("category_\(category)")
         }
+        used.formUnion(["nav_catalogue", "catalogue_title", "solution_title", "catalogue_facet_lot", "catalogue_facet_type", "catalogue_facet_trl",
+                        "catalogue_facet_supplier", "lot"])
+        for type in ["product", "service", "process", "organisational"] { used.insert("type_\(type)") }
+        for status in ["draft", "submitted", "verified", "rejected", "withdrawn", "expired"] { used.insert("solution_status_\(status)") }
+        for method in ["pilot", "testBed", "thirdPartyCertification", "referenceCustomer", "labTest"] { used.insert("method_of_verification_\(method)") }
         used.formUnion(["nav_organization", "organization_title", "channel_email", "channel_webhook", "error_webhook_url", "nav_notifications", "notifications_title", "notice_generic", "notice_account_passwordChanged",
                         "notice_account_tokenCreated", "language_sv", "language_en", "error_changed_meanwhile", "home_title", "login_title", "account_title", "account_token_never_used"])
         used.formUnion(["frameworkManager", "buyer", "contractManager", "supplierRepresentative", "auditor", "admin"].map { "role_\($0)" })

@@ -27,7 +27,7 @@ struct DemoDataTests {
                     """).first.map { try [$0.decode("organizations", as: Int.self), $0.decode("suppliers", as: Int.self),
                                            $0.decode("authorities", as: Int.self), $0.decode("memberships", as: Int.self)] }
             }
-            #expect(counts == [9, 5, 3, 6])
+            #expect(counts == [9, 5, 3, 10])
             await pool.close()
         }
     }
@@ -47,6 +47,11 @@ struct DemoAgreementPageTests {
                     """).first.map { try "\($0.decode("lots", as: Int.self)) \($0.decode("requirements", as: Int.self)) \($0.decode("suppliers", as: Int.self)) \($0.decode("status", as: String.self))" }
             }
             #expect(counts == "3 12 5 active")
+            let states = try await owner.withConnection { connection in
+                try await connection.query("SELECT avrop.solution_status(s) AS status, count(*)::int8 AS n FROM avrop.solution s GROUP BY 1 ORDER BY 1")
+                    .map { "\(try $0.decode("status", as: String.self)):\(try $0.decode("n", as: Int.self))" }
+            }
+            #expect(states == ["draft:3", "rejected:2", "submitted:3", "verified:20", "withdrawn:2"])
             await owner.close()
             let pool = ConnectionPool(configuration: configuration.with("user", "avrop_app"), maximumConnections: 2)
             let app = buildApplication(configuration: AppConfiguration(port: 0), database: AppDatabase(pool: pool, migrator: try AvropSchema.migrator()),
@@ -69,6 +74,16 @@ struct DemoAgreementPageTests {
                 let smart = try #require(rest.range(of: "Smarta städer AB"))
                 #expect(green.lowerBound < smart.lowerBound)
                 #expect(try await client.execute(uri: "/agreements/\(UUID())", method: .get) { $0.status } == .notFound)
+                // The catalogue: Swedish stemming finds "Digital tjänst för bygglov" for "digitala tjänster", and TRL narrows it.
+                let search = try await client.execute(uri: "/catalogue?q=digitala+tj%C3%A4nster", method: .get) { String(buffer: $0.body) }
+                #expect(search.contains("Digital tjänst för bygglov"))
+                #expect(search.contains("<mark>"))
+                let mature = try await client.execute(uri: "/catalogue?trl=7-9", method: .get) { String(buffer: $0.body) }
+                #expect(!mature.contains("Medicinteknisk app för KOL"), "TRL 4")
+                let api = try await client.execute(uri: "/api/v1/catalogue?q=varudistrubution", method: .get) { String(buffer: $0.body) }
+                #expect(api.contains("Samordnad varudistribution för kommuner"))
+                #expect(!api.contains("Elektrifierad varudistribution"), "rejected in the demo: not in the catalogue")
+                #expect(api.contains(#""fuzzy" : true"#) || api.contains(#""fuzzy":true"#))
             }
             await pool.close()
         }

@@ -103,6 +103,23 @@ def test_the_public_reads_the_demo_agreement_with_its_lots_in_rank_order(avrop, 
     check_accessibility(browser)
 
 
+def test_the_public_searches_the_catalogue_in_swedish_and_narrows_by_trl(avrop, browser):
+    browser.get(avrop + "/catalogue")
+    check_accessibility(browser)
+    browser.find_element(By.ID, "q").send_keys("digitala tjänster")
+    submit(browser, "form.search button")
+    assert "Digital tjänst för bygglov" in browser.page_source
+    check_accessibility(browser)
+    browser.get(avrop + "/catalogue?trl=1-3")
+    assert "Inga lösningar matchar sökningen." in browser.page_source
+    browser.get(avrop + "/catalogue?trl=4-6")
+    assert "Medicinteknisk app för KOL" in browser.page_source
+    browser.find_element(By.LINK_TEXT, "Medicinteknisk app för KOL").click()
+    WebDriverWait(browser, 15).until(lambda d: "/solutions/" in d.current_url)
+    assert "Verifiering" in browser.page_source
+    check_accessibility(browser)
+
+
 def test_a_wrong_password_and_a_missing_page_are_readable(avrop, browser):
     browser.get(avrop + "/login")
     browser.find_element(By.ID, "email").send_keys("upphandlare@demo.avrop.se")
