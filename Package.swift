@@ -163,6 +163,13 @@ let package = Package(
             path: "bench/AuditBenchmark",
             swiftSettings: swiftSettings
         ),
+        // `bench/run catalogue`: catalogue search over HTTP at 8 concurrent clients on 100,000 solutions.
+        .executableTarget(
+            name: "CatalogueBenchmark",
+            dependencies: ["Postgres", "AvropApp", .product(name: "Logging", package: "swift-log")],
+            path: "bench/CatalogueBenchmark",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PostgresTests",
             dependencies: ["Postgres", "PostgresTesting"],

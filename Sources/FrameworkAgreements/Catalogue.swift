@@ -107,28 +107,27 @@ public struct Catalogue: Sendable {
         if text.isEmpty {
             match = "true"
         } else if fuzzy {
-            match = "(\(text) OPERATOR(public.<%) s.name OR \(text) OPERATOR(public.<%) s.summary)"
+            // Names only: a misspelt word is looked for where people look first, through the trigram index.
+            match = "\(text) OPERATOR(public.<%) s.name"
         } else {
             match = "s.search_vector @@ websearch_to_tsquery('swedish', \(text))"
         }
         let band = query.trl?.range
         let filters: SQL = """
-            avrop.solution_status(s) = 'verified' AND avrop.framework_agreement_status(a) = 'active' AND \(match)
-            AND (\(query.agreementID) IS NULL OR a.id = \(query.agreementID))
-            AND (\(query.lotID) IS NULL OR l.id = \(query.lotID))
+            \(match)
+            AND (\(query.agreementID) IS NULL OR s.agreement_id = \(query.agreementID))
+            AND (\(query.lotID) IS NULL OR s.lot_id = \(query.lotID))
             AND (\(query.innovationType?.rawValue) IS NULL OR s.innovation_type = \(query.innovationType?.rawValue))
             AND (\(band?.lowerBound) IS NULL OR s.trl BETWEEN \(band?.lowerBound) AND \(band?.upperBound))
             AND (\(query.supplierID) IS NULL OR s.supplier_id = \(query.supplierID))
             """
-        let from: SQL = """
-            avrop.solution s JOIN avrop.lot l ON l.id = s.lot_id JOIN avrop.framework_agreement a ON a.id = l.agreement_id
-            JOIN avrop.organization o ON o.id = s.supplier_id
-            """
+        // The view holds the public rule: verified, unexpired solutions of active agreements.
+        let from: SQL = "avrop.catalogue_entry s"
         let score: SQL
         if text.isEmpty {
             score = "0::float8"
         } else if fuzzy {
-            score = "greatest(public.word_similarity(\(text), s.name), public.word_similarity(\(text), s.summary))::float8"
+            score = "public.word_similarity(\(text), s.name)::float8"
         } else {
             score = "ts_rank_cd(s.search_vector, websearch_to_tsquery('swedish', \(text)), 1)::float8"
         }
@@ -145,8 +144,8 @@ public struct Catalogue: Sendable {
             : "ts_headline('swedish', m.name || '. ' || m.summary || ' ' || m.description, websearch_to_tsquery('swedish', \(text)), \(Self.headlineOptions))"
         let rows = try await connection.query("""
             WITH m AS (
-                SELECT s.id, s.name, s.summary, s.description, s.innovation_type, s.trl, s.tags, s.decided_at, o.name AS supplier_name,
-                       a.title AS agreement_title, l.number AS lot_number, l.title AS lot_title, \(score) AS score
+                SELECT s.id, s.name, s.summary, s.description, s.innovation_type, s.trl, s.tags, s.decided_at, s.supplier_name,
+                       s.agreement_title, s.lot_number, s.lot_title, \(score) AS score
                 FROM \(from) WHERE \(filters)
             )
             SELECT m.*, \(headline) AS snippet
@@ -179,15 +178,15 @@ public struct Catalogue: Sendable {
     /// statement (GROUPING SETS).
     private func facets(from: SQL, filters: SQL, on connection: Connection) async throws -> (total: Int, groups: [String: [Facet]]) {
         let rows = try await connection.query("""
-            SELECT GROUPING(a.id) AS g_agreement, GROUPING(l.id) AS g_lot, GROUPING(s.innovation_type) AS g_type,
-                   GROUPING(t.band) AS g_band, GROUPING(o.id) AS g_supplier,
-                   a.id::text AS agreement, min(a.title) AS agreement_title, l.id::text AS lot, min(l.number) AS lot_number,
-                   min(l.title) AS lot_title, s.innovation_type, t.band, o.id::text AS supplier, min(o.name) AS supplier_name,
-                   count(*)::int8 AS n
+            SELECT GROUPING(s.agreement_id) AS g_agreement, GROUPING(s.lot_id) AS g_lot, GROUPING(s.innovation_type) AS g_type,
+                   GROUPING(t.band) AS g_band, GROUPING(s.supplier_id) AS g_supplier,
+                   s.agreement_id::text AS agreement, min(s.agreement_title) AS agreement_title, s.lot_id::text AS lot,
+                   min(s.lot_number) AS lot_number, min(s.lot_title) AS lot_title, s.innovation_type, t.band,
+                   s.supplier_id::text AS supplier, min(s.supplier_name) AS supplier_name, count(*)::int8 AS n
             FROM \(from)
             CROSS JOIN LATERAL (SELECT CASE WHEN s.trl <= 3 THEN '1-3' WHEN s.trl <= 6 THEN '4-6' ELSE '7-9' END AS band) t
             WHERE \(filters)
-            GROUP BY GROUPING SETS ((), (a.id), (l.id), (s.innovation_type), (t.band), (o.id))
+            GROUP BY GROUPING SETS ((), (s.agreement_id), (s.lot_id), (s.innovation_type), (t.band), (s.supplier_id))
             """)
         var total = 0
         var groups: [String: [Facet]] = [:]

@@ -68,6 +68,20 @@ struct CatalogueSearchTests {
         }
     }
 
+    @Test func expiredSolutionsAndEndedAgreementsLeaveTheCatalogue() async throws {
+        try await withCatalogue { catalogue, world in
+            try await world.owner.withConnection {
+                try await $0.execute("UPDATE avrop.solution SET valid_until = current_date - 1 WHERE name = 'Tolkning på distans'")
+            }
+            #expect(try await catalogue.search(.init()).total == 2)
+            try await world.owner.withConnection {
+                try await $0.execute("UPDATE avrop.framework_agreement SET terminated_at = now(), termination_reason = 'Avslutat'")
+            }
+            #expect(try await catalogue.search(.init()).total == 0)
+            #expect(try await catalogue.search(.init(text: "bygglov")).hits.isEmpty)
+        }
+    }
+
     @Test func pagesFollowTheirCursorWithoutRepeats() async throws {
         try await withCatalogue { catalogue, _ in
             var seen: [String] = []

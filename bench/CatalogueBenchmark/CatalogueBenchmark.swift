@@ -1,0 +1,157 @@
+import AvropApp
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import Postgres
+
+/// `bench/run catalogue` (issue 4): 100,000 verified solutions over 20 active agreements, searched over HTTP
+/// (`GET /api/v1/catalogue`) by 8 concurrent clients with a mix of one word, two words, a phrase and a
+/// misspelling, with and without facets. Prints throughput and latency, `catalogue search p95 ms: X` last.
+@main
+struct CatalogueBenchmark {
+    static let solutions = Int(ProcessInfo.processInfo.environment["BENCH_SOLUTIONS"] ?? "") ?? 100_000
+    static let seconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "") ?? 10
+    static let clients = 8
+
+    static let queries = [
+        "q=digital", "q=digitala%20tj%C3%A4nster", "q=%22digital%20tj%C3%A4nst%22", "q=varudistrubution",
+        "q=klimat&trl=7-9", "q=tolk&type=service", "q=sensorer%20or%20robot", "trl=4-6&sort=newest",
+    ]
+
+    static func main() async throws {
+        let directory = "/tmp/avrop-bench-catalogue-\(getpid())"
+        let cluster = try LocalCluster(directory: directory, settings: [("max_connections", "50"), ("shared_buffers", "256MB")])
+        try await cluster.running(run)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    static func run(_ cluster: LocalCluster) async throws {
+        let admin = try await Connection.connect(cluster.configuration())
+        try await admin.simpleQuery("CREATE DATABASE avrop_bench")
+        await admin.close()
+        let owner = cluster.configuration(database: "avrop_bench")
+        let started = ContinuousClock.now
+        try await Connection.withConnection(owner) { connection in
+            _ = try await AvropSchema.migrator().migrate(connection)
+            try await connection.simpleQuery(generation)
+            try await connection.simpleQuery("VACUUM ANALYZE avrop.solution")
+        }
+        print("generated \(solutions) solutions over 20 agreements in \(format(seconds(ContinuousClock.now - started))) s")
+
+        let pool = ConnectionPool(configuration: owner.with("user", "avrop_app"), maximumConnections: 8)
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        let app = buildApplication(
+            configuration: AppConfiguration(port: 0), database: AppDatabase(pool: pool, migrator: try AvropSchema.migrator()),
+            logger: logger
+        ) { url in continuation.yield(url) }
+        let server = Task { try await app.runService() }
+        var iterator = stream.makeAsyncIterator()
+        guard let base = await iterator.next() else { return }
+
+        // One of each first, timed alone, to see which kind costs what.
+        let session = URLSession(configuration: .ephemeral)
+        for query in queries {
+            guard let url = URL(string: base + "api/v1/catalogue?" + query) else { continue }
+            let begin = ContinuousClock.now
+            _ = try await session.data(from: url)
+            print("  alone: \(query) \(format(seconds(ContinuousClock.now - begin) * 1000)) ms")
+        }
+        // Warm up, then measure.
+        _ = try await load(base, for: 2)
+        let (latencies, elapsed) = try await load(base, for: seconds)
+        let sorted = latencies.sorted()
+        func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+        print("catalogue search: \(sorted.count) requests in \(format(elapsed)) s at \(clients) clients: \(format(Double(sorted.count) / elapsed)) requests/s")
+        print("catalogue search p50 ms: \(format(percentile(0.5))), p99 ms: \(format(percentile(0.99)))")
+        print("catalogue search p95 ms: \(format(percentile(0.95)))")
+        server.cancel()
+        _ = try? await server.value
+        await pool.close()
+    }
+
+    /// `clients` loops, each sending the query mix in turn for `duration` seconds; the latencies in ms.
+    static func load(_ base: String, for duration: Double) async throws -> ([Double], Double) {
+        let session = URLSession(configuration: .ephemeral)
+        let deadline = ContinuousClock.now + .milliseconds(Int(duration * 1000))
+        let started = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    var own: [Double] = []
+                    var index = client
+                    while ContinuousClock.now < deadline {
+                        guard let url = URL(string: base + "api/v1/catalogue?" + queries[index % queries.count]) else { break }
+                        index += 1
+                        let begin = ContinuousClock.now
+                        let (_, response) = try await session.data(from: url)
+                        guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw BenchmarkFailure(url: url.absoluteString) }
+                        own.append(seconds(ContinuousClock.now - begin) * 1000)
+                    }
+                    return own
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        return (latencies, seconds(ContinuousClock.now - started))
+    }
+
+    struct BenchmarkFailure: Error {
+        let url: String
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (whole, atto) = duration.components
+        return Double(whole) + Double(atto) / 1e18
+    }
+
+    static func format(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.2f", value) }
+
+    /// The data, in SQL: a central purchasing body, 50 suppliers, 20 active agreements of 3 lots with 5
+    /// suppliers each, and the solutions built from Swedish word lists, all verified.
+    static var generation: String {
+        """
+        INSERT INTO avrop.organization (id, kind, name, organization_number)
+        VALUES ('00000000-0000-0000-0000-000000000001', 'centralPurchasingBody', 'Bänkcentralen', '2021001231');
+        INSERT INTO avrop.organization (id, kind, name, organization_number)
+        SELECT ('00000000-0000-0000-0001-' || lpad(i::text, 12, '0'))::uuid, 'supplier', 'Leverantör ' || i || ' AB', lpad((5560000000 + i)::text, 10, '0')
+        FROM generate_series(1, 50) AS i;
+        INSERT INTO avrop.framework_agreement (id, owner_id, reference, title, valid_from, valid_to, ceiling_ore)
+        SELECT ('00000000-0000-0000-0002-' || lpad(i::text, 12, '0'))::uuid, '00000000-0000-0000-0000-000000000001',
+               'B-' || i, 'Ramavtal ' || i, current_date - 30, current_date + 700, 100000000
+        FROM generate_series(1, 20) AS i;
+        INSERT INTO avrop.lot (id, agreement_id, number, title, call_off_method)
+        SELECT ('00000000-0000-0000-0003-' || lpad((a * 10 + n)::text, 12, '0'))::uuid,
+               ('00000000-0000-0000-0002-' || lpad(a::text, 12, '0'))::uuid, n, 'Område ' || n, 'renewedCompetition'
+        FROM generate_series(1, 20) AS a, generate_series(1, 3) AS n;
+        INSERT INTO avrop.lot_supplier (lot_id, supplier_id, rank)
+        SELECT l.id, ('00000000-0000-0000-0001-' || lpad((1 + (l.number * 7 + k * 11 + a) % 50)::text, 12, '0'))::uuid, k
+        FROM avrop.lot l, generate_series(1, 5) AS k, LATERAL (SELECT right(l.agreement_id::text, 2)::int AS a) x
+        ON CONFLICT DO NOTHING;
+        UPDATE avrop.framework_agreement SET activated_at = now();
+        WITH pairs AS (
+            SELECT array_agg(lot_id ORDER BY lot_id, supplier_id) AS lots, array_agg(supplier_id ORDER BY lot_id, supplier_id) AS suppliers,
+                   count(*)::int AS n
+            FROM avrop.lot_supplier
+        ), words AS (
+            SELECT ARRAY['Digital', 'Smart', 'Automatiserad', 'Klimatsmart', 'Mobil', 'Säker', 'Öppen', 'Tillgänglig', 'Elektrifierad', 'Samordnad'] AS a,
+                   ARRAY['tjänst', 'plattform', 'tolkning', 'varudistribution', 'tillsyn', 'bokning', 'sensorer', 'robot', 'e-tjänst', 'logistik',
+                         'journalföring', 'planering', 'parkering', 'laddning', 'snöröjning'] AS b,
+                   ARRAY['för kommuner', 'i vården', 'för invånare', 'i hemtjänsten', 'i stadskärnan', 'för skolor', 'på landsbygden'] AS c
+        )
+        INSERT INTO avrop.solution (id, supplier_id, lot_id, name, summary, description, innovation_type, trl, tags, status, submitted_at,
+                                    decided_at, verification_method, decision_reasons, valid_until)
+        SELECT gen_random_uuid(), p.suppliers[1 + i % p.n], p.lots[1 + i % p.n],
+               w.a[1 + i % 10] || ' ' || w.b[1 + (i / 10) % 15] || ' ' || w.c[1 + (i / 150) % 7],
+               'Lösningen ger ' || w.b[1 + (i / 7) % 15] || ' ' || w.c[1 + i % 7] || ' med mätbara resultat från pilot nummer ' || i || '.',
+               'Prövad i verklig verksamhet. ' || w.a[1 + (i / 3) % 10] || ' ' || w.b[1 + (i / 11) % 15] || ' minskar handläggningstiden och utsläppen.',
+               (ARRAY['product', 'service', 'process', 'organisational'])[1 + i % 4], 1 + i % 9,
+               ARRAY[lower(w.b[1 + i % 15]), 'innovation'], 'verified', now(), now() - i * interval '1 minute', 'pilot', 'Verifierad i pilot',
+               current_date + 365
+        FROM generate_series(1, \(solutions)) AS i, words w, pairs p;
+        """
+    }
+}
