@@ -19,12 +19,7 @@ extension APIHandlers {
             let created = try await agreements.create(try AgreementJSON.terms(body), by: actor)
             return .created(.init(headers: .init(eTag: Self.etag(created.version)), body: .json(AgreementJSON.agreement(created))))
         } catch let error as AgreementError {
-            let (status, problem) = Problems.agreement(error)
-            switch status {
-            case 404: return .notFound(problem)
-            case 409: return .conflict(problem)
-            default: return .unprocessableContent(problem)
-            }
+            return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) }, other: { .unprocessableContent($0) })
         }
     }
 
@@ -52,13 +47,8 @@ extension APIHandlers {
             let changed = try await agreements.update(id, terms: try AgreementJSON.terms(body), ifVersion: version, by: actor)
             return .ok(.init(headers: .init(eTag: Self.etag(changed.version)), body: .json(AgreementJSON.agreement(changed))))
         } catch let error as AgreementError {
-            let (status, problem) = Problems.agreement(error)
-            switch status {
-            case 404: return .notFound(problem)
-            case 409: return .conflict(problem)
-            case 412: return .preconditionFailed(problem)
-            default: return .unprocessableContent(problem)
-            }
+            return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) },
+                                      stale: { .preconditionFailed($0) }, other: { .unprocessableContent($0) })
         }
     }
 
@@ -75,12 +65,7 @@ extension APIHandlers {
             )
             return .created(.init(body: .json(AgreementJSON.lot(lot, suppliers: []))))
         } catch let error as AgreementError {
-            let (status, problem) = Problems.agreement(error)
-            switch status {
-            case 404: return .notFound(problem)
-            case 409: return .conflict(problem)
-            default: return .unprocessableContent(problem)
-            }
+            return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) }, other: { .unprocessableContent($0) })
         }
     }
 
@@ -93,12 +78,7 @@ extension APIHandlers {
             try await agreements.addSupplier(supplierID, to: lotID, rank: body.rank, by: actor)
             return .noContent(.init())
         } catch let error as AgreementError {
-            let (status, problem) = Problems.agreement(error)
-            switch status {
-            case 404: return .notFound(problem)
-            case 409: return .conflict(problem)
-            default: return .unprocessableContent(problem)
-            }
+            return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) }, other: { .unprocessableContent($0) })
         }
     }
 
@@ -118,12 +98,7 @@ extension APIHandlers {
             try await agreements.setSupplierStatus(supplierID, on: lotID, to: status, by: actor)
             return .noContent(.init())
         } catch let error as AgreementError {
-            let (code, problem) = Problems.agreement(error)
-            switch code {
-            case 404: return .notFound(problem)
-            case 409: return .conflict(problem)
-            default: return .unprocessableContent(problem)
-            }
+            return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) }, other: { .unprocessableContent($0) })
         }
     }
 
@@ -157,12 +132,7 @@ extension APIHandlers {
             )
             return .created(.init(body: .json(AgreementJSON.requirement(requirement))))
         } catch let error as AgreementError {
-            let (status, problem) = Problems.agreement(error)
-            switch status {
-            case 404: return .notFound(problem)
-            case 409: return .conflict(problem)
-            default: return .unprocessableContent(problem)
-            }
+            return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) }, other: { .unprocessableContent($0) })
         }
     }
 
@@ -172,12 +142,7 @@ extension APIHandlers {
         do {
             return .ok(.init(body: .json(AgreementJSON.agreement(try await agreements.activate(id, by: actor)))))
         } catch let error as AgreementError {
-            let (status, problem) = Problems.agreement(error)
-            switch status {
-            case 404: return .notFound(problem)
-            case 409: return .conflict(problem)
-            default: return .unprocessableContent(problem)
-            }
+            return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) }, other: { .unprocessableContent($0) })
         }
     }
 
@@ -188,17 +153,27 @@ extension APIHandlers {
         do {
             return .ok(.init(body: .json(AgreementJSON.agreement(try await agreements.terminate(id, reason: body.reason, by: actor)))))
         } catch let error as AgreementError {
-            let (status, problem) = Problems.agreement(error)
-            switch status {
-            case 404: return .notFound(problem)
-            case 409: return .conflict(problem)
-            default: return .unprocessableContent(problem)
-            }
+            return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) }, other: { .unprocessableContent($0) })
         }
     }
 }
 
 extension Problems {
+    /// The answer to a refused agreement use case, in the operation's own output type: each operation passes
+    /// the cases it has (`stale` only where it takes If-Match; without it a stale version is a conflict).
+    static func agreement<Output>(
+        _ error: AgreementError, notFound: (Components.Responses.Problem) -> Output, conflict: (Components.Responses.Problem) -> Output,
+        stale: ((Components.Responses.Problem) -> Output)? = nil, other: (Components.Responses.Problem) -> Output
+    ) -> Output {
+        let (status, problem) = agreement(error)
+        switch status {
+        case 404: return notFound(problem)
+        case 409: return conflict(problem)
+        case 412: return stale.map { $0(problem) } ?? conflict(problem)
+        default: return other(problem)
+        }
+    }
+
     /// The status and problem of a refused agreement use case; the type names the rule where one applies.
     static func agreement(_ error: AgreementError) -> (Int, Components.Responses.Problem) {
         switch error {

@@ -25,8 +25,7 @@ extension APIHandlers {
             let created = try await solutions.create(on: lotID, SolutionJSON.description(body.value1), by: actor)
             return .created(.init(body: .json(SolutionJSON.solution(created))))
         } catch let error as AgreementError {
-            let (status, problem) = Problems.agreement(error)
-            return status == 404 ? .notFound(problem) : .unprocessableContent(problem)
+            return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .unprocessableContent($0) }, other: { .unprocessableContent($0) })
         }
     }
 
@@ -60,12 +59,7 @@ extension APIHandlers {
             }
             return .ok(.init(body: .json(SolutionJSON.solution(solution))))
         } catch let error as AgreementError {
-            let (status, problem) = Problems.agreement(error)
-            switch status {
-            case 404: return .notFound(problem)
-            case 409: return .conflict(problem)
-            default: return .unprocessableContent(problem)
-            }
+            return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) }, other: { .unprocessableContent($0) })
         }
     }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 public import Postgres
+import Identity
 
 /// The public catalogue of verified innovative solutions: only verified, unexpired solutions of active
 /// agreements, searched in Swedish (`websearch_to_tsquery`: phrases in quotes, `or`, `-word`), with trigram
@@ -249,8 +250,7 @@ struct CatalogueCursor {
 
     var encoded: String {
         let text = "\(score.bitPattern)_\(Int64((time.timeIntervalSince1970 * 1_000_000).rounded()))_\(id.uuidString.lowercased())"
-        return Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(Data(text.utf8))
     }
 
     init(score: Double, time: Date, id: UUID) {
@@ -260,9 +260,7 @@ struct CatalogueCursor {
     }
 
     init(encoded: String) throws {
-        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard encoded.count < 300, let data = Data(base64Encoded: base64) else { throw AgreementError.invalid(field: "cursor", reason: "not one this service gave out") }
+        guard encoded.count < 300, let data = Base64URL.decode(encoded) else { throw AgreementError.invalid(field: "cursor", reason: "not one this service gave out") }
         let parts = String(decoding: data, as: UTF8.self).split(separator: "_")
         guard parts.count == 3, let bits = UInt64(parts[0]), let micros = Int64(parts[1]), let id = UUID(uuidString: String(parts[2])) else {
             throw AgreementError.invalid(field: "cursor", reason: "not one this service gave out")

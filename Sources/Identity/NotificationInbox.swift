@@ -81,15 +81,12 @@ public struct KeysetCursor: Sendable, Equatable {
     /// Microseconds since 1970 and the id, base64url: opaque to clients, exact for PostgreSQL's timestamps.
     public var encoded: String {
         let micros = Int64((time.timeIntervalSince1970 * 1_000_000).rounded())
-        return Data("\(micros)_\(id.uuidString.lowercased())".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(Data("\(micros)_\(id.uuidString.lowercased())".utf8))
     }
 
     /// A cursor from `encoded`; anything else is `IdentityError.invalidCursor`.
     public init(encoded: String) throws {
-        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard encoded.count < 200, let data = Data(base64Encoded: base64) else { throw IdentityError.invalidCursor }
+        guard encoded.count < 200, let data = Base64URL.decode(encoded) else { throw IdentityError.invalidCursor }
         let parts = String(decoding: data, as: UTF8.self).split(separator: "_")
         guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { throw IdentityError.invalidCursor }
         self.time = Date(timeIntervalSince1970: Double(micros) / 1_000_000)

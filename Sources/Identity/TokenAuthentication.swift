@@ -149,9 +149,7 @@ public struct TokenAuthentication: Sendable {
     public static func newSecret(prefix: String = prefix) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let base64 = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return prefix + base64
+        return prefix + Base64URL.encode(Data(bytes))
     }
 
     static func digest(_ secret: String) -> Data {
