@@ -43,7 +43,8 @@ struct ConnectionPoolTests {
         try await TestCluster.withDatabase { configuration in
             let pool = ConnectionPool(configuration: configuration, maximumConnections: 1, acquireTimeout: .milliseconds(200))
             let busy = Task { try await pool.withConnection { try await $0.execute("SELECT pg_sleep(1.5)") } }
-            try await Task.sleep(for: .milliseconds(100))
+            // Wait until it holds the connection (a slow first connect must not let the next caller in first).
+            for _ in 0..<500 where pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
             let started = ContinuousClock.now
             await #expect(throws: PoolTimeoutError.self) {
                 try await pool.withConnection { try await $0.execute("SELECT 1") }
@@ -63,7 +64,7 @@ struct ConnectionPoolTests {
             let pool = ConnectionPool(configuration: configuration, maximumConnections: 1)
             let order = Shared<[Int]>([])
             let holder = Task { try await pool.withConnection { try await $0.execute("SELECT pg_sleep(0.3)") } }
-            try await Task.sleep(for: .milliseconds(100))
+            for _ in 0..<500 where pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
             var waiters: [Task<Void, any Error>] = []
             for index in 0..<5 {
                 waiters.append(Task {
