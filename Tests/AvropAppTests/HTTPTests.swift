@@ -198,7 +198,9 @@ struct HTTPTests {
                 }
                 times.sort()
                 #expect(times[0] < .milliseconds(50), "fastest /healthz: \(times[0])")
-                #expect(times[times.count - 1] < .seconds(1), "slowest /healthz: \(times[times.count - 1])")
+                // A loop blocked behind a sleeper would answer only when its 10 s are over; a loaded machine
+                // has made a free loop take over a second, so the bound sits between the two.
+                #expect(times[times.count - 1] < .seconds(5), "slowest /healthz: \(times[times.count - 1])")
                 #expect(pool.statistics.inUse == 4, "the sleepers were still running")
                 for sleeper in sleepers { _ = try await sleeper.value }
             }
