@@ -105,7 +105,7 @@ extension APIHandlers {
         )
         let result: Catalogue.Result
         do {
-            result = try await Catalogue(pool: pool).search(search)
+            result = try await catalogue.search(search)
         } catch AgreementError.invalid {
             return .badRequest(Problems.badRequest("the cursor is not one this service gave out"))
         }

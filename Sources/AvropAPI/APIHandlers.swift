@@ -1,5 +1,6 @@
 import Audit
 import Foundation
+import FrameworkAgreements
 import Identity
 import OpenAPIRuntime
 import Postgres
@@ -8,6 +9,8 @@ import Postgres
 struct APIHandlers: APIProtocol {
     let pool: ConnectionPool
     let tokens: TokenAuthentication
+    /// Shared by every request, with its result cache.
+    let catalogue: Catalogue
 
     func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
         guard case .json(let request) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }

@@ -3,6 +3,7 @@ public import Identity
 import OpenAPIHummingbird
 public import Postgres
 import Foundation
+public import FrameworkAgreements
 
 /// The JSON API under `/api/v1`, described by `openapi.yaml`, which is also served there.
 public enum AvropAPI {
@@ -15,7 +16,7 @@ public enum AvropAPI {
     /// The operations are recorded in `routes` (for 405 answers).
     public static func register(
         on router: Router<AvropRequestContext>, pool: ConnectionPool, tokens: TokenAuthentication, sessions: SessionAuthentication,
-        routes: APIRouteTable
+        catalogue: Catalogue, routes: APIRouteTable
     ) throws {
         router.add(middleware: APIAuthenticationMiddleware(tokens: tokens, sessions: sessions))
         router.add(middleware: IdempotencyMiddleware(pool: pool))
@@ -27,6 +28,6 @@ public enum AvropAPI {
             )
         }
         guard let serverURL = URL(string: "/api/v1") else { return }
-        try APIHandlers(pool: pool, tokens: tokens).registerHandlers(on: RecordingTransport(router: router, table: routes), serverURL: serverURL)
+        try APIHandlers(pool: pool, tokens: tokens, catalogue: catalogue).registerHandlers(on: RecordingTransport(router: router, table: routes), serverURL: serverURL)
     }
 }

@@ -2,6 +2,7 @@ public import Hummingbird
 public import Logging
 public import AvropAPI
 import Identity
+import FrameworkAgreements
 import NIOCore
 import Web
 
@@ -40,6 +41,7 @@ public func buildRouter(database: AppDatabase, telemetry: AppTelemetry) -> Route
     router.add(middleware: DatabaseBusyMiddleware(apiRoutes: apiRoutes))
     router.add(middleware: APIBodyLimitMiddleware())
     let sessions = SessionAuthentication(pool: database.pool)
+    let catalogue = Catalogue(pool: database.pool)
     let tokens = TokenAuthentication(pool: database.pool)
     router.add(middleware: WebSessionMiddleware(sessions: sessions))
     router.add(middleware: PageErrorMiddleware())
@@ -66,10 +68,10 @@ public func buildRouter(database: AppDatabase, telemetry: AppTelemetry) -> Route
     }
     // The API's problems: a route that cannot register is a programming error found by every test run.
     do {
-        try AvropAPI.register(on: router, pool: database.pool, tokens: tokens, sessions: sessions, routes: apiRoutes)
+        try AvropAPI.register(on: router, pool: database.pool, tokens: tokens, sessions: sessions, catalogue: catalogue, routes: apiRoutes)
     } catch {
         preconditionFailure("the API's routes did not register: \(error)")
     }
-    WebPages(sessions: sessions, tokens: tokens).register(on: router)
+    WebPages(sessions: sessions, tokens: tokens, catalogue: catalogue).register(on: router)
     return router
 }

@@ -23,7 +23,7 @@ public struct Catalogue: Sendable {
     }
 
     /// What to look for. Empty text lists everything, newest first.
-    public struct Query: Sendable, Equatable {
+    public struct Query: Sendable, Hashable {
         public var text: String
         public var agreementID: UUID?
         public var lotID: UUID?
@@ -79,27 +79,46 @@ public struct Catalogue: Sendable {
     }
 
     public let pool: ConnectionPool
+    private let cache: CatalogueCache
 
-    public init(pool: ConnectionPool) {
+    /// A catalogue with its own result cache (`cacheCapacity` searches; 0 keeps none): make one per
+    /// process and share it, so that every request profits from what the others searched.
+    public init(pool: ConnectionPool, cacheCapacity: Int = 1_000) {
         self.pool = pool
+        self.cache = CatalogueCache(capacity: cacheCapacity)
     }
 
     public func search(_ query: Query) async throws -> Result {
         let text = String(query.text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
         let limit = min(max(query.limit, 1), 100)
-        return try await pool.withTransaction { connection in
-            if !text.isEmpty {
-                let exact = try await run(query, text: text, fuzzy: false, limit: limit, on: connection)
-                // Misspellings are looked for only among plain words: a query with a phrase, `or` or `-word`
-                // meant exactly what it said.
-                let plain = !text.contains("\"") && !text.lowercased().contains(" or ") && !text.split(separator: " ").contains { $0.hasPrefix("-") }
-                if exact.total > 0 || query.cursor != nil || !plain { return exact }
-                // Similar spellings: a lower bar than pg_trgm's default 0.6, for one or two wrong letters.
-                try await connection.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.45', true)")
-                return try await run(query, text: text, fuzzy: true, limit: limit, on: connection)
-            }
-            return try await run(query, text: "", fuzzy: false, limit: limit, on: connection)
+        let key = CatalogueCache.Key(query: query, text: text, limit: limit)
+        // Repeatable read: the generation and the search see one snapshot, so a kept result is that
+        // generation's (read committed could count a change the generation read before did not include).
+        return try await pool.withTransaction(isolation: .repeatableRead) { connection in
+            let stamp = try await connection.query("""
+                SELECT generation, ((now() AT TIME ZONE 'Europe/Stockholm')::date)::text AS day FROM avrop.catalogue_generation
+                """).first
+            let generation = try stamp?.decode("generation", as: Int64.self) ?? 0
+            let day = try stamp?.decode("day", as: String.self) ?? ""
+            if let kept = cache.result(for: key, generation: generation, day: day) { return kept }
+            let result = try await search(query, text: text, limit: limit, on: connection)
+            cache.store(result, for: key, generation: generation, day: day)
+            return result
         }
+    }
+
+    private func search(_ query: Query, text: String, limit: Int, on connection: Connection) async throws -> Result {
+        if !text.isEmpty {
+            let exact = try await run(query, text: text, fuzzy: false, limit: limit, on: connection)
+            // Misspellings are looked for only among plain words: a query with a phrase, `or` or `-word`
+            // meant exactly what it said.
+            let plain = !text.contains("\"") && !text.lowercased().contains(" or ") && !text.split(separator: " ").contains { $0.hasPrefix("-") }
+            if exact.total > 0 || query.cursor != nil || !plain { return exact }
+            // Similar spellings: a lower bar than pg_trgm's default 0.6, for one or two wrong letters.
+            try await connection.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.45', true)")
+            return try await run(query, text: text, fuzzy: true, limit: limit, on: connection)
+        }
+        return try await run(query, text: "", fuzzy: false, limit: limit, on: connection)
     }
 
     private func run(_ query: Query, text: String, fuzzy: Bool, limit: Int, on connection: Connection) async throws -> Result {

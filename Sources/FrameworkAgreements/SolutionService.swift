@@ -19,12 +19,7 @@ public struct SolutionService: Sendable {
         let description = try Self.validated(description)
         let id = UUID()
         return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
-            let active = try await connection.query("""
-                SELECT 1 FROM avrop.lot_supplier s JOIN avrop.lot l ON l.id = s.lot_id JOIN avrop.framework_agreement a ON a.id = l.agreement_id
-                WHERE s.lot_id = \(lotID) AND s.supplier_id = \(actor.organizationID) AND s.status = 'active'
-                  AND avrop.framework_agreement_status(a) = 'active'
-                """)
-            guard !active.isEmpty else { throw AgreementError.notFound }
+            guard try await !openLots(for: actor, only: lotID, on: connection).isEmpty else { throw AgreementError.notFound }
             try await connection.execute("""
                 INSERT INTO avrop.solution (id, supplier_id, lot_id, name, summary, description, innovation_type, innovation_step, trl, tags)
                 VALUES (\(id), \(actor.organizationID), \(lotID), \(description.name), \(description.summary), \(description.text),
@@ -32,6 +27,35 @@ public struct SolutionService: Sendable {
                 """)
             try await audit(id, actor.organizationID, "solution.created", ["name": description.name], on: connection)
             return try await load(id, on: connection)
+        }
+    }
+
+    /// A lot where a supplier may draft solutions, as its people choose it.
+    public struct OpenLot: Sendable, Equatable {
+        public let id: UUID
+        public let agreementTitle: String
+        public let number: Int
+        public let title: String
+    }
+
+    /// The lots where the actor's organisation is an active supplier of an active agreement.
+    public func openLots(for actor: Actor) async throws -> [OpenLot] {
+        guard actor.roles.contains(.supplierRepresentative) else { return [] }
+        return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
+            try await openLots(for: actor, only: nil, on: connection)
+        }
+    }
+
+    private func openLots(for actor: Actor, only lotID: UUID?, on connection: Connection) async throws -> [OpenLot] {
+        try await connection.query("""
+            SELECT l.id, a.title AS agreement_title, l.number, l.title
+            FROM avrop.lot_supplier s JOIN avrop.lot l ON l.id = s.lot_id JOIN avrop.framework_agreement a ON a.id = l.agreement_id
+            WHERE s.supplier_id = \(actor.organizationID) AND s.status = 'active' AND avrop.framework_agreement_status(a) = 'active'
+              AND (\(lotID) IS NULL OR l.id = \(lotID))
+            ORDER BY a.title, l.number
+            """).map { row in
+            OpenLot(id: try row.decode("id", as: UUID.self), agreementTitle: try row.decode("agreement_title", as: String.self),
+                    number: try row.decode("number", as: Int.self), title: try row.decode("title", as: String.self))
         }
     }
 

@@ -2,12 +2,11 @@ import FrameworkAgreements
 import Foundation
 import Hummingbird
 import Identity
-import Postgres
 
-/// The public catalogue: a search box, facets to narrow by, the hits with their highlighted snippets, and
-/// each solution's page with its verification.
+/// The public catalogue: a search box, facets to narrow by, and the hits with their highlighted snippets
+/// (each solution's own page is in `SolutionPages`).
 struct CataloguePages: Sendable {
-    let pool: ConnectionPool
+    let catalogue: Catalogue
     let renderer: PageRenderer
 
     func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
@@ -23,7 +22,7 @@ struct CataloguePages: Sendable {
             )
             let result: Catalogue.Result
             do {
-                result = try await Catalogue(pool: pool).search(query)
+                result = try await catalogue.search(query)
             } catch AgreementError.invalid {
                 throw HTTPError(.badRequest)
             }
@@ -66,29 +65,6 @@ struct CataloguePages: Sendable {
             ]
             if let next = result.next { values["next"] = link(["cursor": next]) }
             return renderer.page("catalogue", title: "catalogue_title", values: values)
-        }
-        router.get("/solutions/{id}") { _, context in
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw HTTPError(.notFound) }
-            let solution: Solution
-            do {
-                solution = try await SolutionService(pool: pool).solution(id, for: WebRequest.current.session?.actor)
-            } catch AgreementError.notFound {
-                throw HTTPError(.notFound)
-            }
-            let text = solution.description
-            var values: [String: Any] = [
-                "name": text.name, "summary": text.summary, "description": text.text, "trl": text.trl, "tags": text.tags,
-                "type": renderer.text("type_\(text.innovationType.rawValue)"), "step": text.innovationStep,
-                "status": renderer.text("solution_status_\(solution.status.rawValue)"),
-            ]
-            if let decision = solution.decision {
-                values["decision"] = [
-                    "method": decision.method.map { renderer.text("method_of_verification_\($0.rawValue)") } ?? "",
-                    "reasons": decision.reasons, "validUntil": decision.validUntil?.description ?? "",
-                    "decided": DateText.day(decision.decidedAt, WebRequest.current.language),
-                ]
-            }
-            return renderer.page("solution", title: "solution_title", values: values)
         }
     }
 }

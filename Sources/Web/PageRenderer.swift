@@ -70,6 +70,8 @@ enum Navigation {
     static func items(for actor: Actor?) -> [Item] {
         var items = [Item(href: "/", label: "nav_home"), Item(href: "/agreements", label: "nav_agreements"), Item(href: "/catalogue", label: "nav_catalogue")]
         if let actor {
+            if actor.roles.contains(.supplierRepresentative) { items.append(Item(href: "/my/solutions", label: "nav_my_solutions")) }
+            if actor.roles.contains(.frameworkManager) { items.append(Item(href: "/verification", label: "nav_verification")) }
             items.append(Item(href: "/notifications", label: "nav_notifications"))
             if Policy.allows(actor, .manageWebhooks(organizationID: actor.organizationID)) {
                 items.append(Item(href: "/organization", label: "nav_organization"))

@@ -1,7 +1,7 @@
 public import Hummingbird
 import Foundation
 public import Identity
-import FrameworkAgreements
+public import FrameworkAgreements
 import Logging
 import NIOCore
 
@@ -10,11 +10,13 @@ import NIOCore
 public struct WebPages: Sendable {
     let sessions: SessionAuthentication
     let tokens: TokenAuthentication
+    let catalogue: Catalogue
     let renderer = PageRenderer.embedded
 
-    public init(sessions: SessionAuthentication, tokens: TokenAuthentication) {
+    public init(sessions: SessionAuthentication, tokens: TokenAuthentication, catalogue: Catalogue) {
         self.sessions = sessions
         self.tokens = tokens
+        self.catalogue = catalogue
     }
 
     /// Adds the pages, their session middleware and the style sheet to `router`.
@@ -49,7 +51,8 @@ public struct WebPages: Sendable {
         AccountPages(sessions: sessions, tokens: tokens, renderer: renderer).register(on: router)
         NotificationPages(inbox: NotificationInbox(pool: sessions.pool), renderer: renderer).register(on: router)
         AgreementPages(agreements: AgreementService(pool: sessions.pool), renderer: renderer).register(on: router)
-        CataloguePages(pool: sessions.pool, renderer: renderer).register(on: router)
+        CataloguePages(catalogue: catalogue, renderer: renderer).register(on: router)
+        SolutionPages(solutions: SolutionService(pool: sessions.pool), renderer: renderer).register(on: router)
         OrganizationPages(
             webhooks: WebhookAdministration(pool: sessions.pool), deadLetters: DeadLetters(pool: sessions.pool), renderer: renderer
         ).register(on: router)

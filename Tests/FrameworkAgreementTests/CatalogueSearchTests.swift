@@ -82,6 +82,25 @@ struct CatalogueSearchTests {
         }
     }
 
+    @Test func keptResultsLastExactlyUntilTheCatalogueChanges() async throws {
+        try await withCatalogue { catalogue, world in
+            #expect(try await catalogue.search(.init(text: "tolkning")).hits.map(\.name) == ["Tolkning på distans"])
+            // A change hidden from the generation (its trigger off) is not seen: the result was kept.
+            try await world.owner.withConnection {
+                try await $0.execute("ALTER TABLE avrop.solution DISABLE TRIGGER solution_catalogue_generation")
+                try await $0.execute("UPDATE avrop.solution SET status = 'withdrawn' WHERE name = 'Tolkning på distans'")
+                try await $0.execute("ALTER TABLE avrop.solution ENABLE TRIGGER solution_catalogue_generation")
+            }
+            #expect(try await catalogue.search(.init(text: "tolkning")).total == 1)
+            // Any change to the catalogue's tables moves the generation and ends every kept result.
+            try await world.owner.withConnection { try await $0.execute("UPDATE avrop.lot SET title = title") }
+            #expect(try await catalogue.search(.init(text: "tolkning")).total == 0)
+            // A catalogue that keeps nothing always asks the database.
+            let uncached = Catalogue(pool: catalogue.pool, cacheCapacity: 0)
+            #expect(try await uncached.search(.init()).total == 2)
+        }
+    }
+
     @Test func pagesFollowTheirCursorWithoutRepeats() async throws {
         try await withCatalogue { catalogue, _ in
             var seen: [String] = []
