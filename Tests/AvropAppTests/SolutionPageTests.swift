@@ -1,0 +1,111 @@
+import AvropApp
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Identity
+import Logging
+import Postgres
+import PostgresTesting
+import Testing
+
+@Suite("Solution pages: a supplier drafts and submits, a framework manager verifies, the public finds it")
+struct SolutionPageTests {
+    static let password = "demo-lösenord-2026"
+
+    /// The app over the demo data (agreement, lots, suppliers, accounts for every role).
+    private func withDemo(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
+            let owner = ConnectionPool(configuration: configuration, maximumConnections: 2)
+            _ = try await DemoData.seed(pool: owner, password: Self.password, passwords: PasswordPolicy(cost: 4))
+            await owner.close()
+            let pool = ConnectionPool(configuration: configuration.with("user", "avrop_app"), maximumConnections: 4)
+            let app = buildApplication(configuration: AppConfiguration(port: 0), database: AppDatabase(pool: pool, migrator: try AvropSchema.migrator()),
+                                       logger: Logger(label: "test"))
+            try await app.test(.router) { client in try await body(client) }
+            await pool.close()
+        }
+    }
+
+    private func signedIn(_ client: any TestClientProtocol, _ email: String) async throws -> Browser {
+        let browser = Browser(client)
+        try await browser.get("/login")
+        #expect(try await browser.post("/login", ["email": email, "password": Self.password]).status == .seeOther)
+        return browser
+    }
+
+    @Test func aSupplierDraftsAndSubmitsAManagerVerifiesAndThePublicFindsIt() async throws {
+        try await withDemo { client in
+            let supplier = try await signedIn(client, "leverantor@demo.avrop.se")
+            let mine = try await supplier.get("/my/solutions")
+            #expect(mine.status == .ok)
+            #expect(mine.html.contains("href=\"/my/solutions\""), "the navigation offers it to suppliers")
+            let lot = try #require(mine.html.firstMatch(of: /<option value="([0-9a-f-]{36})"/).map { String($0.1) })
+            var fields = ["lot": lot, "name": " ", "summary": "Tolkning via video dygnet runt", "type": "service", "trl": "7",
+                          "description": "Prövad i tre kommuner.", "tags": "tolkning, Video ,tolkning"]
+            let empty = try await supplier.post("/my/solutions", fields)
+            #expect(empty.status == .unprocessableContent)
+            #expect(empty.html.contains("Ange ett namn"))
+            #expect(empty.html.contains("Tolkning via video dygnet runt"), "what was written is kept")
+            fields["name"] = "Videotolkning för vård och omsorg"
+            let created = try await supplier.post("/my/solutions", fields)
+            #expect(created.status == .seeOther)
+            let path = try #require(created.location)
+            #expect(path.hasPrefix("/solutions/"))
+
+            // Drafts are the supplier's alone.
+            #expect(try await Browser(client).get(path).status == .notFound)
+            let other = try await signedIn(client, "leverantor2@demo.avrop.se")
+            #expect(try await other.get(path).status == .notFound)
+            try await other.get("/my/solutions")
+            #expect(try await other.post(path + "/withdraw").status == .notFound)
+
+            // Edit (versioned), then submit; a stale form is refused and a second submit is not possible.
+            let draft = try await supplier.get(path)
+            #expect(draft.html.contains("tolkning, video"))
+            fields["name"] = "Videotolkning i vård och omsorg"
+            fields["version"] = "1"
+            #expect(try await supplier.post(path + "/edit", fields).status == .seeOther)
+            try await supplier.get(path)
+            #expect(try await supplier.post(path + "/edit", fields).status == .conflict)
+            try await supplier.get(path)
+            #expect(try await supplier.post(path + "/submit").status == .seeOther)
+            let submitted = try await supplier.get(path)
+            #expect(submitted.html.contains("Inskickad för verifiering"))
+            #expect(!submitted.html.contains("/edit\""), "no editing once submitted")
+            #expect(try await supplier.post(path + "/submit").status == .conflict)
+
+            // The agreement's framework manager finds it in the queue and decides.
+            let manager = try await signedIn(client, "ramavtal@demo.avrop.se")
+            let queue = try await manager.get("/verification")
+            #expect(queue.html.contains("Videotolkning i vård och omsorg"))
+            #expect(try await supplier.get("/verification").status == .notFound)
+            #expect(try await manager.get("/my/solutions").status == .notFound)
+            let deciding = try await manager.get(path)
+            #expect(deciding.html.contains("/decision\""))
+            let noReasons = try await manager.post(path + "/decision", ["decision": "verify", "method": "testBed", "reasons": "", "validUntil": "2030-01-01"])
+            #expect(noReasons.status == .unprocessableContent)
+            #expect(noReasons.html.contains("Ange en motivering"))
+            #expect(try await supplier.post(path + "/decision", ["decision": "verify", "method": "pilot", "reasons": "Själv", "validUntil": "2030-01-01"],
+                                            csrf: supplier.csrfToken()).status == .notFound)
+            let verified = try await manager.post(path + "/decision", [
+                "decision": "verify", "method": "testBed", "reasons": "Testbädd i Region Norr under sex månader.", "validUntil": "2030-01-01",
+            ])
+            #expect(verified.status == .seeOther)
+
+            // Now public: the catalogue finds it and its page shows the verification.
+            let visitor = Browser(client)
+            let search = try await visitor.get("/catalogue?q=videotolkning")
+            #expect(search.html.contains("Videotolkning i vård och omsorg"))
+            let page = try await visitor.get(path)
+            #expect(page.status == .ok)
+            #expect(page.html.contains("Testbädd i Region Norr"))
+            #expect(!page.html.contains("<form method=\"post\" action=\"/solutions/"), "visitors get no buttons")
+            // The supplier was told, and may still withdraw it, which takes it out of the catalogue.
+            #expect(try await supplier.get("/notifications").html.contains("Videotolkning i vård och omsorg"))
+            try await supplier.get(path)
+            #expect(try await supplier.post(path + "/withdraw").status == .seeOther)
+            #expect(try await visitor.get(path).status == .notFound)
+            #expect(try await visitor.get("/catalogue?q=videotolkning").html.contains("Videotolkning i vård och omsorg") == false)
+        }
+    }
+}
