@@ -130,3 +130,41 @@ def test_a_wrong_password_and_a_missing_page_are_readable(avrop, browser):
     browser.get(avrop + "/finns-inte")
     assert "Sidan finns inte" in browser.find_element(By.TAG_NAME, "h1").text
     check_accessibility(browser)
+
+
+def test_a_supplier_submits_a_manager_verifies_and_a_visitor_finds_the_solution(avrop, browser):
+    login(browser, avrop, "leverantor@demo.avrop.se")
+    browser.get(avrop + "/my/solutions")
+    check_accessibility(browser)
+    browser.find_element(By.ID, "solution-name").send_keys("Snöröjningsrobot för gångbanor")
+    browser.find_element(By.ID, "solution-summary").send_keys("En eldriven robot röjer gång- och cykelbanor nattetid.")
+    browser.find_element(By.ID, "solution-tags").send_keys("snöröjning, robot")
+    submit(browser, "form[action='/my/solutions'] button[type=submit]")
+    assert "/solutions/" in browser.current_url
+    solution = browser.current_url
+    assert "Utkast" in browser.page_source
+    check_accessibility(browser)
+    submit(browser, "form[action$='/submit'] button")
+    assert "Inskickad för verifiering" in browser.page_source
+    submit(browser, "form[action='/logout'] button")
+
+    login(browser, avrop, "ramavtal@demo.avrop.se")
+    browser.get(avrop + "/verification")
+    check_accessibility(browser)
+    browser.find_element(By.LINK_TEXT, "Snöröjningsrobot för gångbanor").click()
+    WebDriverWait(browser, 15).until(lambda d: d.current_url == solution)
+    check_accessibility(browser)
+    browser.find_element(By.ID, "decision-reasons").send_keys("Pilot i två kommuner vintern 2025/26 med dokumenterat resultat.")
+    submit(browser, "button[value=verify]")
+    assert "Verifierad" in browser.page_source
+    submit(browser, "form[action='/logout'] button")
+
+    browser.get(avrop + "/catalogue")
+    browser.find_element(By.ID, "q").send_keys("snöröjningsrobot")
+    submit(browser, "form.search button")
+    assert "Snöröjningsrobot för gångbanor" in browser.page_source
+    check_accessibility(browser)
+    browser.find_element(By.LINK_TEXT, "Snöröjningsrobot för gångbanor").click()
+    WebDriverWait(browser, 15).until(lambda d: d.current_url == solution)
+    assert "Pilot i två kommuner" in browser.page_source
+    check_accessibility(browser)
