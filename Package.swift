@@ -63,10 +63,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Framework agreements, lots, suppliers, requirements (and, next, the catalogue of solutions).
+        // The shared kernel (DESIGN §5): value types every context uses, such as uploaded files' types and names.
+        .target(
+            name: "AvropCore",
+            swiftSettings: swiftSettings
+        ),
+        // Framework agreements, lots, suppliers, requirements, the catalogue of solutions and its evidence.
         .target(
             name: "FrameworkAgreements",
-            dependencies: ["Postgres", "Audit", "Identity"],
+            dependencies: ["AvropCore", "Postgres", "Audit", "Identity"],
             swiftSettings: swiftSettings
         ),
         // The JSON API: openapi.yaml is the source; swift-openapi-generator writes the types and the server
@@ -168,6 +173,11 @@ let package = Package(
             name: "CatalogueBenchmark",
             dependencies: ["Postgres", "AvropApp", .product(name: "Logging", package: "swift-log")],
             path: "bench/CatalogueBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AvropCoreTests",
+            dependencies: ["AvropCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
