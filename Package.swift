@@ -80,6 +80,7 @@ let package = Package(
             name: "AvropAPI",
             dependencies: [
                 "Identity",
+                "AvropCore",
                 "FrameworkAgreements",
                 "Audit",
                 "Postgres",
@@ -99,6 +100,7 @@ let package = Package(
             name: "Web",
             dependencies: [
                 "Identity",
+                "AvropCore",
                 "FrameworkAgreements",
                 "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -185,6 +185,8 @@ extension Problems {
         case .duplicate: (409, make(409, "duplicate", "It exists already", detail: error.description))
         case .incomplete: (422, make(422, "agreement-incomplete", "The agreement cannot be activated yet", detail: error.description))
         case .versionMismatch: (412, make(412, "precondition-failed", "The resource has changed since you read it"))
+        case .fileTooLarge: (413, make(413, "payload-too-large", "The file is too large", detail: error.description))
+        case .fileTypeRefused: (415, make(415, "unsupported-media-type", "This kind of file is not accepted", detail: error.description))
         }
     }
 }

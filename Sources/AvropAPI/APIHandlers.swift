@@ -11,6 +11,8 @@ struct APIHandlers: APIProtocol {
     let tokens: TokenAuthentication
     /// Shared by every request, with its result cache.
     let catalogue: Catalogue
+    /// Evidence documents, with the configured size limit.
+    let documents: SolutionDocuments
 
     func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
         guard case .json(let request) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }

@@ -13,13 +13,14 @@ public enum AvropAPI {
     }
 
     /// Adds the API's routes, its authentication and the document to `router`.
-    /// The operations are recorded in `routes` (for 405 answers).
+    /// The operations are recorded in `routes` (for 405 answers). `documents` carries the upload limit.
     public static func register(
         on router: Router<AvropRequestContext>, pool: ConnectionPool, tokens: TokenAuthentication, sessions: SessionAuthentication,
-        catalogue: Catalogue, routes: APIRouteTable
+        catalogue: Catalogue, documents: SolutionDocuments, routes: APIRouteTable
     ) throws {
         router.add(middleware: APIAuthenticationMiddleware(tokens: tokens, sessions: sessions))
-        router.add(middleware: IdempotencyMiddleware(pool: pool))
+        router.add(middleware: IdempotencyMiddleware(pool: pool, maximumBodyBytes: documents.maximumBytes))
+        router.add(middleware: ResponseHeaderMiddleware())
         router.get("/api/v1/openapi.yaml") { _, _ in
             Response(
                 status: .ok,
@@ -28,6 +29,6 @@ public enum AvropAPI {
             )
         }
         guard let serverURL = URL(string: "/api/v1") else { return }
-        try APIHandlers(pool: pool, tokens: tokens, catalogue: catalogue).registerHandlers(on: RecordingTransport(router: router, table: routes), serverURL: serverURL)
+        try APIHandlers(pool: pool, tokens: tokens, catalogue: catalogue, documents: documents).registerHandlers(on: RecordingTransport(router: router, table: routes), serverURL: serverURL)
     }
 }

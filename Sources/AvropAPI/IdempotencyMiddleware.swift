@@ -14,6 +14,8 @@ import Postgres
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = AvropRequestContext
     let pool: ConnectionPool
+    /// The largest body any operation accepts (a document upload); the body limit has refused larger ones.
+    let maximumBodyBytes: Int
 
     static let header = HTTPField.Name("Idempotency-Key")
     static let replayed = HTTPField.Name("Idempotent-Replayed")
@@ -29,9 +31,9 @@ struct IdempotencyMiddleware: RouterMiddleware {
         guard (1...255).contains(key.count) else {
             return ProblemResponse.make(status: .badRequest, type: "bad-request", title: "The request is not valid", detail: "Idempotency-Key must have 1 to 255 characters")
         }
-        // The body was read (and bounded) by the API's body limit; read it again from memory.
+        // The body limit has bounded the body already (1 MiB of JSON, or a document's limit).
         var request = request
-        let body = try await request.body.collect(upTo: 1 << 20)
+        let body = try await request.body.collect(upTo: maximumBodyBytes)
         request.body = RequestBody(buffer: body)
         var hasher = SHA256()
         hasher.update(data: Data("\(request.method.rawValue) \(request.uri.path)?\(request.uri.query ?? "")\n".utf8))

@@ -3,12 +3,20 @@ import NIOCore
 
 /// The API's request bodies: JSON only (415 otherwise) and at most `maximumBytes` (413 beyond), checked
 /// before any handler decodes them, so a client cannot make the service buffer an unbounded body.
+/// Document uploads are bytes of any kind up to `documentBytes`; their handler bounds what it reads.
 struct APIBodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// 1 MiB (issue 3). Document uploads get their own, larger limit on their own routes.
+    /// 1 MiB (issue 3).
     static var maximumBytes: Int { 1 << 20 }
+    let documentBytes: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/api/"), [.post, .put, .patch].contains(request.method) else {
+            return try await next(request, context)
+        }
+        if Self.isDocumentUpload(request) {
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > documentBytes {
+                throw HTTPError(.contentTooLarge)
+            }
             return try await next(request, context)
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maximumBytes {
@@ -29,5 +37,12 @@ struct APIBodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         var limited = request
         limited.body = RequestBody(buffer: buffer)
         return try await next(limited, context)
+    }
+
+    /// `POST /api/v1/solutions/{id}/documents`.
+    static func isDocumentUpload(_ request: Request) -> Bool {
+        let segments = request.uri.path.split(separator: "/")
+        return request.method == .post && segments.count == 5 && segments[0] == "api" && segments[1] == "v1" && segments[2] == "solutions"
+            && segments[4] == "documents"
     }
 }

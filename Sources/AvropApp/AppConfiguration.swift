@@ -18,6 +18,8 @@ public struct AppConfiguration: Sendable {
     public var smtpURL: String?
     /// The sender of e-mail notifications.
     public var mailFrom: String
+    /// The largest document an upload may carry (413 beyond).
+    public var maximumDocumentBytes: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -28,7 +30,8 @@ public struct AppConfiguration: Sendable {
         maximumConnections: Int = 8,
         demo: Bool = false,
         smtpURL: String? = nil,
-        mailFrom: String = "Avrop <noreply@avrop.se>"
+        mailFrom: String = "Avrop <noreply@avrop.se>",
+        maximumDocumentBytes: Int = 25 << 20
     ) {
         self.host = host
         self.port = port
@@ -39,5 +42,6 @@ public struct AppConfiguration: Sendable {
         self.demo = demo
         self.smtpURL = smtpURL
         self.mailFrom = mailFrom
+        self.maximumDocumentBytes = maximumDocumentBytes
     }
 }

@@ -19,7 +19,7 @@ public func buildApplication(
     logger: Logger,
     onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(database: database, telemetry: telemetry)
+    let router = buildRouter(database: database, telemetry: telemetry, maximumDocumentBytes: configuration.maximumDocumentBytes)
     let host = configuration.host
     return Application(
         router: router,
@@ -33,15 +33,18 @@ public func buildApplication(
 }
 
 /// The router alone, for tests that drive it without a socket.
-public func buildRouter(database: AppDatabase, telemetry: AppTelemetry) -> Router<AvropRequestContext> {
+public func buildRouter(
+    database: AppDatabase, telemetry: AppTelemetry, maximumDocumentBytes: Int = 25 << 20
+) -> Router<AvropRequestContext> {
     let router = Router(context: AvropRequestContext.self)
     router.add(middleware: RequestTelemetryMiddleware(telemetry: telemetry))
     router.add(middleware: SecurityHeadersMiddleware())
     let apiRoutes = APIRouteTable()
     router.add(middleware: DatabaseBusyMiddleware(apiRoutes: apiRoutes))
-    router.add(middleware: APIBodyLimitMiddleware())
+    router.add(middleware: APIBodyLimitMiddleware(documentBytes: maximumDocumentBytes))
     let sessions = SessionAuthentication(pool: database.pool)
     let catalogue = Catalogue(pool: database.pool)
+    let documents = SolutionDocuments(pool: database.pool, maximumBytes: maximumDocumentBytes)
     let tokens = TokenAuthentication(pool: database.pool)
     router.add(middleware: WebSessionMiddleware(sessions: sessions))
     router.add(middleware: PageErrorMiddleware())
@@ -68,7 +71,7 @@ public func buildRouter(database: AppDatabase, telemetry: AppTelemetry) -> Route
     }
     // The API's problems: a route that cannot register is a programming error found by every test run.
     do {
-        try AvropAPI.register(on: router, pool: database.pool, tokens: tokens, sessions: sessions, catalogue: catalogue, routes: apiRoutes)
+        try AvropAPI.register(on: router, pool: database.pool, tokens: tokens, sessions: sessions, catalogue: catalogue, documents: documents, routes: apiRoutes)
     } catch {
         preconditionFailure("the API's routes did not register: \(error)")
     }

@@ -14,6 +14,10 @@ public enum AgreementError: Error, Equatable, Sendable, CustomStringConvertible 
     case incomplete([ActivationProblem])
     /// Changed since the caller read it.
     case versionMismatch(current: Int)
+    /// An uploaded file larger than the limit, in bytes.
+    case fileTooLarge(maximumBytes: Int)
+    /// An uploaded file whose first bytes are not one of the accepted types (`FileType`).
+    case fileTypeRefused
 
     public var description: String {
         switch self {
@@ -25,6 +29,8 @@ public enum AgreementError: Error, Equatable, Sendable, CustomStringConvertible 
         case .duplicate(let what): "\(what) exists already"
         case .incomplete(let problems): "the agreement cannot be activated: " + problems.map(\.description).joined(separator: "; ")
         case .versionMismatch: "it has changed since you read it"
+        case .fileTooLarge(let maximum): "the file is larger than \(maximum / (1 << 20)) MiB"
+        case .fileTypeRefused: "only PDF, Office documents, images (PNG, JPEG, GIF, WebP) and plain text are accepted"
         }
     }
 }

@@ -41,6 +41,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Create the demo organisations and accounts (once) and print them.") var demo = false
     @Option(help: "The SMTP relay for e-mail notifications (smtp://host:port); default: $AVROP_SMTP_URL, else e-mails wait in the outbox.")
     var smtpURL: String?
+    @Option(help: "The largest document an upload may carry, in MiB; default: $AVROP_MAX_DOCUMENT_MIB, else 25.")
+    var maxDocumentMib: Int?
 
     func run() async throws {
         let logger = makeLogger()
@@ -48,7 +50,8 @@ struct Serve: AsyncParsableCommand {
         let configuration = AppConfiguration(
             host: host, port: port, dataDirectory: database.dataDir, databaseURL: database.resolvedURL, migrate: migrate,
             demo: demo, smtpURL: smtpURL ?? environment["AVROP_SMTP_URL"].flatMap { $0.isEmpty ? nil : $0 },
-            mailFrom: environment["AVROP_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 } ?? "Avrop <noreply@avrop.se>"
+            mailFrom: environment["AVROP_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 } ?? "Avrop <noreply@avrop.se>",
+            maximumDocumentBytes: max(1, maxDocumentMib ?? environment["AVROP_MAX_DOCUMENT_MIB"].flatMap { Int($0) } ?? 25) << 20
         )
         try await AvropServer.serve(configuration, logger: logger)
     }

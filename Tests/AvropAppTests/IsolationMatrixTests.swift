@@ -116,14 +116,14 @@ struct IsolationMatrixTests {
                     operation.path.replacingOccurrences(of: #"\{[^}]+\}"#, with: id, options: .regularExpression)
                 } : [operation.path]
                 for target in targets {
-                    let uri = target + "?stream=organization/\(accounts.authorityA.id.uuidString.lowercased())"
+                    let uri = target + "?stream=organization/\(accounts.authorityA.id.uuidString.lowercased())&name=bevis.pdf"
                     for (name, credentials) in callers {
                         var headers = credentials
                         var body: ByteBuffer?
                         if [.post, .patch, .put].contains(operation.method) {
-                            headers[.contentType] = "application/json"
+                            headers[.contentType] = target.hasSuffix("/documents") ? "application/octet-stream" : "application/json"
                             headers[.ifMatch] = "\"1\""
-                            body = ByteBuffer(string: #"{"url":"https://elsewhere.example/x","displayName":"x","email":"admin@norr.example","password":"x","name":"x","reference":"X-1","title":"x","validFrom":"2026-01-01","validTo":"2026-12-31","ceilingOre":100,"number":2,"callOffMethod":"renewedCompetition","supplierId":"\#(victimIDs[0])","status":"removed","reason":"x","code":"K9","text":"x","kind":"mandatory","category":"quality","summary":"x","innovationType":"product","trl":1,"lotId":"\#(victimIDs[0])","action":"withdraw"}"#)
+                            body = target.hasSuffix("/documents") ? ByteBuffer(string: "%PDF-1.4 bevis") : ByteBuffer(string: #"{"url":"https://elsewhere.example/x","displayName":"x","email":"admin@norr.example","password":"x","name":"x","reference":"X-1","title":"x","validFrom":"2026-01-01","validTo":"2026-12-31","ceilingOre":100,"number":2,"callOffMethod":"renewedCompetition","supplierId":"\#(victimIDs[0])","status":"removed","reason":"x","code":"K9","text":"x","kind":"mandatory","category":"quality","summary":"x","innovationType":"product","trl":1,"lotId":"\#(victimIDs[0])","action":"withdraw"}"#)
                         }
                         let (status, text) = try await client.execute(uri: uri, method: operation.method, headers: headers, body: body) {
                             ($0.status, String(buffer: $0.body))

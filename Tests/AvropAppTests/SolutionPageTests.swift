@@ -10,31 +10,15 @@ import Testing
 
 @Suite("Solution pages: a supplier drafts and submits, a framework manager verifies, the public finds it")
 struct SolutionPageTests {
-    static let password = "demo-lösenord-2026"
-
-    /// The app over the demo data (agreement, lots, suppliers, accounts for every role).
-    private func withDemo(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
-            let owner = ConnectionPool(configuration: configuration, maximumConnections: 2)
-            _ = try await DemoData.seed(pool: owner, password: Self.password, passwords: PasswordPolicy(cost: 4))
-            await owner.close()
-            let pool = ConnectionPool(configuration: configuration.with("user", "avrop_app"), maximumConnections: 4)
-            let app = buildApplication(configuration: AppConfiguration(port: 0), database: AppDatabase(pool: pool, migrator: try AvropSchema.migrator()),
-                                       logger: Logger(label: "test"))
-            try await app.test(.router) { client in try await body(client) }
-            await pool.close()
-        }
-    }
-
     private func signedIn(_ client: any TestClientProtocol, _ email: String) async throws -> Browser {
         let browser = Browser(client)
         try await browser.get("/login")
-        #expect(try await browser.post("/login", ["email": email, "password": Self.password]).status == .seeOther)
+        #expect(try await browser.post("/login", ["email": email, "password": DemoApp.password]).status == .seeOther)
         return browser
     }
 
     @Test func aSupplierDraftsAndSubmitsAManagerVerifiesAndThePublicFindsIt() async throws {
-        try await withDemo { client in
+        try await DemoApp.with { client, _ in
             let supplier = try await signedIn(client, "leverantor@demo.avrop.se")
             let mine = try await supplier.get("/my/solutions")
             #expect(mine.status == .ok)
