@@ -75,6 +75,6 @@ public func buildRouter(
     } catch {
         preconditionFailure("the API's routes did not register: \(error)")
     }
-    WebPages(sessions: sessions, tokens: tokens, catalogue: catalogue).register(on: router)
+    WebPages(sessions: sessions, tokens: tokens, catalogue: catalogue, documents: documents).register(on: router)
     return router
 }

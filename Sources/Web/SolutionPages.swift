@@ -1,3 +1,4 @@
+import AvropCore
 import FrameworkAgreements
 import Foundation
 import Hummingbird
@@ -9,6 +10,7 @@ import Identity
 /// person may not see answers 404.
 struct SolutionPages: Sendable {
     let solutions: SolutionService
+    let documents: SolutionDocuments
     let renderer: PageRenderer
 
     func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
@@ -78,6 +80,39 @@ struct SolutionPages: Sendable {
                 return try await page(solution, status: .unprocessableContent, error: fieldError(field), decision: form)
             }
         }
+        router.post("/solutions/{id}/documents") { request, context in
+            // The limit leaves room for the form's other fields and the multipart framing around the file.
+            let form = try await MultipartForm.read(request, maximumBytes: documents.maximumBytes + 64 * 1024)
+            let (id, actor) = try Self.signedIn(context)
+            guard let file = form["file"], !file.bytes.isEmpty else {
+                let solution = try await refusedAs404 { try await solutions.solution(id, for: actor) }
+                return try await page(solution, status: .unprocessableContent, error: renderer.text("document_missing"))
+            }
+            do {
+                _ = try await refusedAs404 { try await documents.add(to: id, name: file.fileName ?? "", bytes: file.bytes, by: actor) }
+                return WebPages.redirect("/solutions/\(id.uuidString.lowercased())")
+            } catch let error as AgreementError {
+                let solution = try await refusedAs404 { try await solutions.solution(id, for: actor) }
+                switch error {
+                case .fileTooLarge(let maximum):
+                    let text = renderer.text("document_too_large").replacingOccurrences(of: "{mib}", with: String(maximum >> 20))
+                    return try await page(solution, status: .contentTooLarge, error: text)
+                case .fileTypeRefused: return try await page(solution, status: .unsupportedMediaType, error: renderer.text("document_type_refused"))
+                case .notDraft: return try await page(solution, status: .conflict, error: renderer.text("error_solution_state"))
+                default: throw error
+                }
+            }
+        }
+        router.get("/documents/{id}") { _, context in
+            let id = try Self.id(context)
+            let (document, content) = try await refusedAs404 { try await documents.download(id, for: WebRequest.current.session?.actor) }
+            return Response(
+                status: .ok,
+                headers: [.contentType: document.mediaType, .contentDisposition: FileName.attachmentHeader(document.fileName),
+                          .cacheControl: "private, no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: content))
+            )
+        }
         router.get("/verification") { _, _ in
             guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
             let queue = try await refusedAs404 { try await solutions.queue(by: session.actor) }
@@ -128,14 +163,22 @@ struct SolutionPages: Sendable {
                 "decided": DateText.day(made.decidedAt, WebRequest.current.language),
             ]
         }
+        let evidence = try await documents.list(solution.id, for: WebRequest.current.session?.actor)
+        values["documents"] = evidence.map { document -> [String: Any] in
+            ["id": document.id.uuidString.lowercased(), "fileName": document.fileName, "size": ByteCountText.text(document.sizeBytes)]
+        }
+        values["hasDocuments"] = !evidence.isEmpty
         if let actor = WebRequest.current.session?.actor {
             let supplier = actor.organizationID == solution.supplierID && actor.roles.contains(.supplierRepresentative)
+            let manager = actor.roles.contains(.frameworkManager) && !supplier
+            // Evidence belongs to the verification: the supplier adds it before, the managers while they decide.
+            values["canAddDocument"] = (supplier && [.draft, .submitted].contains(solution.status)) || (manager && solution.status == .submitted)
             if supplier && solution.status == .draft {
                 values["edit"] = textValues(form?.solution ?? text)
             }
             values["canSubmit"] = supplier && solution.status == .draft
             values["canWithdraw"] = supplier && [.draft, .submitted, .verified, .expired].contains(solution.status)
-            if actor.roles.contains(.frameworkManager) && solution.status == .submitted && !supplier {
+            if manager && solution.status == .submitted {
                 let chosen = decision?.method ?? Solution.VerificationMethod.pilot.rawValue
                 values["decide"] = [
                     "methods": Solution.VerificationMethod.allCases.map { method -> [String: Any] in
@@ -237,5 +280,14 @@ extension Form {
         let reasons: String
         let validUntil: String?
         enum CodingKeys: String, CodingKey { case csrf = "_csrf", decision, method, reasons, validUntil }
+    }
+}
+
+/// File sizes as people read them: "340 kB", "2,4 MB".
+enum ByteCountText {
+    static func text(_ bytes: Int) -> String {
+        let formatter = ByteCountFormatter()
+        formatter.countStyle = .file
+        return formatter.string(fromByteCount: Int64(bytes))
     }
 }

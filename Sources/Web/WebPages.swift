@@ -11,12 +11,14 @@ public struct WebPages: Sendable {
     let sessions: SessionAuthentication
     let tokens: TokenAuthentication
     let catalogue: Catalogue
+    let documents: SolutionDocuments
     let renderer = PageRenderer.embedded
 
-    public init(sessions: SessionAuthentication, tokens: TokenAuthentication, catalogue: Catalogue) {
+    public init(sessions: SessionAuthentication, tokens: TokenAuthentication, catalogue: Catalogue, documents: SolutionDocuments) {
         self.sessions = sessions
         self.tokens = tokens
         self.catalogue = catalogue
+        self.documents = documents
     }
 
     /// Adds the pages, their session middleware and the style sheet to `router`.
@@ -52,7 +54,7 @@ public struct WebPages: Sendable {
         NotificationPages(inbox: NotificationInbox(pool: sessions.pool), renderer: renderer).register(on: router)
         AgreementPages(agreements: AgreementService(pool: sessions.pool), renderer: renderer).register(on: router)
         CataloguePages(catalogue: catalogue, renderer: renderer).register(on: router)
-        SolutionPages(solutions: SolutionService(pool: sessions.pool), renderer: renderer).register(on: router)
+        SolutionPages(solutions: SolutionService(pool: sessions.pool), documents: documents, renderer: renderer).register(on: router)
         OrganizationPages(
             webhooks: WebhookAdministration(pool: sessions.pool), deadLetters: DeadLetters(pool: sessions.pool), renderer: renderer
         ).register(on: router)

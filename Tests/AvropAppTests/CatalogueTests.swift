@@ -37,7 +37,7 @@ struct CatalogueTests {
         for method in ["pilot", "testBed", "thirdPartyCertification", "referenceCustomer", "labTest"] { used.insert("method_of_verification_\(method)") }
         used.formUnion(["nav_organization", "organization_title", "channel_email", "channel_webhook", "error_webhook_url", "nav_notifications", "notifications_title", "notice_generic", "notice_account_passwordChanged",
                         "notice_account_tokenCreated", "language_sv", "language_en", "error_changed_meanwhile", "home_title", "login_title", "account_title", "account_token_never_used"])
-        used.formUnion(["nav_my_solutions", "nav_verification", "my_solutions_title", "verification_title", "error_solution_state"])
+        used.formUnion(["document_missing", "document_too_large", "document_type_refused", "nav_my_solutions", "nav_verification", "my_solutions_title", "verification_title", "error_solution_state"])
         used.formUnion(["name", "summary", "description", "trl", "tags", "reasons", "method", "validUntil", "lot"].map { "solution_field_\($0)" })
         used.formUnion(["frameworkManager", "buyer", "contractManager", "supplierRepresentative", "auditor", "admin"].map { "role_\($0)" })
         used.formUnion(["error_not_found", "error_csrf", "error_too_large", "error_media_type", "error_method", "error_bad_request", "error_internal",

@@ -92,4 +92,35 @@ struct SolutionPageTests {
             #expect(try await visitor.get("/catalogue?q=videotolkning").html.contains("Videotolkning i vård och omsorg") == false)
         }
     }
+
+    @Test func evidenceIsUploadedOnTheSolutionPageAndDownloadedAsAnAttachment() async throws {
+        try await DemoApp.with { client, owner in
+            let draft = try await DemoApp.solution(owner, supplier: "5568011232", status: "draft")
+            let path = "/solutions/\(draft)"
+            let supplier = try await signedIn(client, "leverantor@demo.avrop.se")
+            #expect(try await supplier.get(path).html.contains("enctype=\"multipart/form-data\""))
+            let pdf = Array("%PDF-1.4\n% pilotrapport\n%%EOF\n".utf8)
+            #expect(try await supplier.upload(path + "/documents", ["_csrf": "fel"], file: ("file", "Pilotrapport.pdf", pdf)).status == .forbidden)
+            try await supplier.get(path)
+            let added = try await supplier.upload(path + "/documents", file: ("file", "C:\\Mina dokument\\Pilotrapport Umeå.pdf", pdf))
+            #expect(added.status == .seeOther)
+            let page = try await supplier.get(path)
+            #expect(page.html.contains("Pilotrapport Umeå.pdf"))
+            let link = try #require(page.html.firstMatch(of: /href="(\/documents\/[0-9a-f-]{36})"/).map { String($0.1) })
+            let file = try await supplier.get(link)
+            #expect(file.status == .ok)
+            #expect(file.bytes == pdf)
+            #expect(file.headers[.contentType] == "application/pdf")
+            #expect(file.headers[.contentDisposition]?.hasPrefix("attachment; ") == true)
+            #expect(file.headers[.xContentTypeOptions] == "nosniff")
+            // A renamed executable is refused with a readable page, and nothing is kept.
+            let elf: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0, 0, 0]
+            let refused = try await supplier.upload(path + "/documents", file: ("file", "rapport.pdf", elf))
+            #expect(refused.status == .unsupportedMediaType)
+            #expect(refused.html.contains("Den här sortens fil tas inte emot"))
+            // The draft's evidence is not for visitors or other suppliers.
+            #expect(try await Browser(client).get(link).status == .notFound)
+            #expect(try await signedIn(client, "leverantor2@demo.avrop.se").get(link).status == .notFound)
+        }
+    }
 }
