@@ -108,6 +108,16 @@ public struct AgreementService: Sendable {
 
     /// Suspends (with a reason and optionally until a day), removes (with a reason) or reinstates a supplier
     /// on a lot, in a draft or an active agreement.
+    /// Adds the supplier with Swedish organisation number `number` (as people write it, "556801-1232").
+    public func addSupplier(numbered number: String, to lotID: UUID, rank: Int?, by actor: Actor) async throws {
+        guard let parsed = try? OrganizationNumber(number) else { throw AgreementError.invalid(field: "supplier", reason: "a Swedish organisation number") }
+        let supplier = try await pool.withTransaction(settings: actor.transactionSettings) { connection in
+            try await OrganizationStore().find(number: parsed, on: connection)
+        }
+        guard let supplier, supplier.kind == .supplier else { throw AgreementError.invalid(field: "supplier", reason: "not a supplier organisation") }
+        try await addSupplier(supplier.id, to: lotID, rank: rank, by: actor)
+    }
+
     public func setSupplierStatus(_ supplierID: UUID, on lotID: UUID, to status: LotSupplier.Status, by actor: Actor) async throws {
         switch status {
         case .suspended(let reason, _), .removed(let reason):

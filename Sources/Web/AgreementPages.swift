@@ -18,18 +18,41 @@ struct AgreementPages: Sendable {
                     "status": renderer.text("status_\(agreement.status.rawValue)"), "validity": validity(agreement.terms),
                 ]
             }
-            return renderer.page("agreements", title: "agreements_title", values: ["agreements": rows, "hasAgreements": !rows.isEmpty])
+            let canCreate = WebRequest.current.session?.actor.roles.contains(.frameworkManager) ?? false
+            return renderer.page("agreements", title: "agreements_title", values: ["agreements": rows, "hasAgreements": !rows.isEmpty, "canCreate": canCreate])
         }
         router.get("/agreements/{id}") { _, context in
             guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw HTTPError(.notFound) }
-            let details: AgreementDetails
-            do {
-                details = try await agreements.details(id, for: WebRequest.current.session?.actor)
-            } catch AgreementError.notFound {
-                throw HTTPError(.notFound)
-            }
-            return renderer.page("agreement", title: "agreement_title", values: values(details))
+            return try await page(id)
         }
+        AgreementManagementPages(agreements: agreements, pages: self, renderer: renderer).register(on: router)
+    }
+
+    /// The agreement's page as the current reader may see it, with a refusal to show when there is one.
+    func page(_ id: UUID, status: HTTPResponse.Status = .ok, error: String? = nil) async throws -> Response {
+        let details: AgreementDetails
+        do {
+            details = try await agreements.details(id, for: WebRequest.current.session?.actor)
+        } catch AgreementError.notFound {
+            throw HTTPError(.notFound)
+        }
+        var values = values(details)
+        if let error { values["error"] = error }
+        return renderer.page("agreement", title: "agreement_title", status: status, values: values)
+    }
+
+    /// The fields of the agreement terms form, from what was sent or from the agreement.
+    static func termValues(_ form: Form.AgreementTerms?, agreement: FrameworkAgreement? = nil) -> [String: Any] {
+        let terms = agreement?.terms
+        return [
+            "fieldReference": form?.reference ?? terms?.reference ?? "", "fieldTitle": form?.title ?? terms?.title ?? "",
+            "fieldDescription": form?.description ?? terms?.description ?? "",
+            "fieldValidFrom": form?.validFrom ?? terms?.validFrom.description ?? "", "fieldValidTo": form?.validTo ?? terms?.validTo.description ?? "",
+            "fieldExtendedTo": form?.maxExtendedTo ?? terms?.maxExtendedTo?.description ?? "",
+            "fieldJustification": form?.justification ?? terms?.longValidityJustification ?? "",
+            "fieldCeiling": form?.ceiling ?? terms.map { String($0.ceilingOre / 100) } ?? "",
+            "fieldStep": form?.innovationStep ?? terms?.innovationStep ?? "",
+        ]
     }
 
     private func validity(_ terms: FrameworkAgreement.Terms) -> String {
@@ -38,16 +61,21 @@ struct AgreementPages: Sendable {
         return text
     }
 
-    private func values(_ details: AgreementDetails) -> [String: Any] {
+    func values(_ details: AgreementDetails) -> [String: Any] {
         let agreement = details.agreement
         let language = WebRequest.current.language
+        // The owner's framework managers draft and manage it; everyone else only reads.
+        let manage = WebRequest.current.session.map { AgreementPolicy.mayManage($0.actor, ownerID: agreement.ownerID) } ?? false
+        let manageSuppliers = manage && [.draft, .active].contains(agreement.status)
         let lots = details.lots.map { lot -> [String: Any] in
             var explanation = renderer.text("method_\(lot.method.rawValue)_explained")
             if let threshold = lot.combinedThresholdOre {
                 explanation = explanation.replacingOccurrences(of: "{threshold}", with: MoneyText.kronor(threshold, language))
             }
             let suppliers = details.suppliers(of: lot.id).map { supplier -> [String: Any] in
-                var row: [String: Any] = ["name": supplier.supplierName, "rank": supplier.rank.map(String.init) ?? "–"]
+                var row: [String: Any] = ["name": supplier.supplierName, "rank": supplier.rank.map(String.init) ?? "–",
+                                          "lotID": lot.id.uuidString.lowercased(), "supplierID": supplier.supplierID.uuidString.lowercased(),
+                                          "manageSupplier": manageSuppliers]
                 switch supplier.status {
                 case .active: break
                 case .suspended(_, let until):
@@ -57,7 +85,7 @@ struct AgreementPages: Sendable {
                 return row
             }
             return [
-                "number": lot.number, "title": lot.title, "description": lot.description, "region": lot.region,
+                "lotID": lot.id.uuidString.lowercased(), "addSupplier": manage && agreement.status == .draft, "number": lot.number, "title": lot.title, "description": lot.description, "region": lot.region,
                 "method": renderer.text("method_\(lot.method.rawValue)"), "explanation": explanation,
                 "dialogue": renderer.text(lot.dialogueAllowed ? "lot_dialogue_yes" : "lot_dialogue_no"),
                 "tenderDays": lot.minimumTenderDays, "suppliers": suppliers,
@@ -65,8 +93,8 @@ struct AgreementPages: Sendable {
                 "hasRequirements": details.requirements.contains { $0.lotID == lot.id },
             ]
         }
-        return [
-            "reference": agreement.terms.reference, "agreementTitle": agreement.terms.title, "description": agreement.terms.description,
+        var values: [String: Any] = [
+            "agreementID": agreement.id.uuidString.lowercased(), "reference": agreement.terms.reference, "agreementTitle": agreement.terms.title, "description": agreement.terms.description,
             "status": renderer.text("status_\(agreement.status.rawValue)"), "validity": validity(agreement.terms),
             "ceiling": MoneyText.kronor(agreement.terms.ceilingOre, language), "innovationStep": agreement.terms.innovationStep,
             "terminationReason": agreement.terminationReason ?? "", "lots": lots,
@@ -74,6 +102,18 @@ struct AgreementPages: Sendable {
             "hasRequirements": details.requirements.contains { $0.lotID == nil },
             "eligibility": renderer.text(agreement.terms.eligibility == .allAuthorities ? "agreement_all_authorities" : "agreement_listed_authorities"),
         ]
+        if manage && agreement.status == .draft {
+            var draft = Self.termValues(nil, agreement: agreement)
+            draft["version"] = agreement.version
+            draft["methods"] = Lot.CallOffMethod.allCases.map { ["value": $0.rawValue, "label": renderer.text("method_\($0.rawValue)")] }
+            draft["nextLot"] = (details.lots.map(\.number).max() ?? 0) + 1
+            draft["lotChoices"] = details.lots.map { ["id": $0.id.uuidString.lowercased(), "label": "\(renderer.text("lot")) \($0.number): \($0.title)"] }
+            draft["categories"] = Requirement.Category.allCases.map { ["value": $0.rawValue, "label": renderer.text("category_\($0.rawValue)")] }
+            draft["frequencies"] = Requirement.Frequency.allCases.map { ["value": $0.rawValue, "label": renderer.text("frequency_\($0.rawValue)")] }
+            values["draft"] = draft
+        }
+        values["canTerminate"] = manage && [.active, .expired].contains(agreement.status)
+        return values
     }
 
     private func requirementRows(_ requirements: [Requirement]) -> [[String: Any]] {

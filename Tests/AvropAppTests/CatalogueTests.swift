@@ -39,6 +39,11 @@ struct CatalogueTests {
                         "notice_account_tokenCreated", "language_sv", "language_en", "error_changed_meanwhile", "home_title", "login_title", "account_title", "account_token_never_used"])
         used.formUnion(["document_missing", "document_too_large", "document_type_refused", "nav_my_solutions", "nav_verification", "my_solutions_title", "verification_title", "error_solution_state"])
         used.formUnion(["name", "summary", "description", "trl", "tags", "reasons", "method", "validUntil", "lot"].map { "solution_field_\($0)" })
+        used.formUnion(["agreement_new_title", "agreement_error_r1", "agreement_error_r3", "agreement_error_duplicate", "agreement_error_not_draft",
+                        "agreement_error_incomplete", "activation_no_lots", "activation_no_active_supplier", "activation_ranks_not_unique", "activation_weights"])
+        used.formUnion(["reference", "title", "validFrom", "validTo", "maxExtendedTo", "ceiling", "number", "minimumTenderDays", "combinedThreshold",
+                        "rank", "supplier", "text", "weight", "reason", "description"].map { "agreement_field_\($0)" })
+        used.formUnion(["none", "once", "monthly", "quarterly", "yearly"].map { "frequency_\($0)" })
         used.formUnion(["frameworkManager", "buyer", "contractManager", "supplierRepresentative", "auditor", "admin"].map { "role_\($0)" })
         used.formUnion(["error_not_found", "error_csrf", "error_too_large", "error_media_type", "error_method", "error_bad_request", "error_internal",
                         "error_invalid_credentials", "error_throttled", "error_organization_required", "error_password_mismatch",

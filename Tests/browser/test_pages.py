@@ -149,6 +149,14 @@ def test_a_supplier_submits_a_manager_verifies_and_a_visitor_finds_the_solution(
     submit(browser, "form[action='/logout'] button")
 
     login(browser, avrop, "ramavtal@demo.avrop.se")
+    # The manager's forms: a new agreement, and the demo agreement with its supplier and termination forms.
+    browser.get(avrop + "/agreements/new")
+    check_accessibility(browser)
+    browser.get(avrop + "/agreements")
+    browser.find_element(By.LINK_TEXT, "Innovativa lösningar för offentlig verksamhet").click()
+    WebDriverWait(browser, 15).until(lambda d: "/agreements/" in d.current_url)
+    assert "Avsluta ramavtalet i förtid" in browser.page_source
+    check_accessibility(browser)
     browser.get(avrop + "/verification")
     check_accessibility(browser)
     browser.find_element(By.LINK_TEXT, "Snöröjningsrobot för gångbanor").click()
