@@ -19,7 +19,7 @@ public func buildApplication(
     logger: Logger,
     onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(database: database, telemetry: telemetry, maximumDocumentBytes: configuration.maximumDocumentBytes)
+    let router = buildRouter(configuration: configuration, database: database, telemetry: telemetry)
     let host = configuration.host
     return Application(
         router: router,
@@ -32,10 +32,11 @@ public func buildApplication(
     )
 }
 
-/// The router alone, for tests that drive it without a socket.
+/// The router alone, for tests that drive it without a socket; `configuration` gives its limits.
 public func buildRouter(
-    database: AppDatabase, telemetry: AppTelemetry, maximumDocumentBytes: Int = 25 << 20
+    configuration: AppConfiguration = AppConfiguration(), database: AppDatabase, telemetry: AppTelemetry
 ) -> Router<AvropRequestContext> {
+    let maximumDocumentBytes = configuration.maximumDocumentBytes
     let router = Router(context: AvropRequestContext.self)
     router.add(middleware: RequestTelemetryMiddleware(telemetry: telemetry))
     router.add(middleware: SecurityHeadersMiddleware())
@@ -43,7 +44,7 @@ public func buildRouter(
     router.add(middleware: DatabaseBusyMiddleware(apiRoutes: apiRoutes))
     router.add(middleware: APIBodyLimitMiddleware(documentBytes: maximumDocumentBytes))
     let sessions = SessionAuthentication(pool: database.pool)
-    let catalogue = Catalogue(pool: database.pool)
+    let catalogue = Catalogue(pool: database.pool, cacheCapacity: configuration.catalogueCacheCapacity)
     let documents = SolutionDocuments(pool: database.pool, maximumBytes: maximumDocumentBytes)
     let tokens = TokenAuthentication(pool: database.pool)
     router.add(middleware: WebSessionMiddleware(sessions: sessions))

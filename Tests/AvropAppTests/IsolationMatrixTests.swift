@@ -93,9 +93,41 @@ struct IsolationMatrixTests {
             let lot = try await post("/api/v1/framework-agreements/\(agreementID)/lots", ["number": 1, "title": "Hemligt område", "callOffMethod": "rankedCascade"])
             let lotID = try #require(lot["id"] as? String)
 
-            let victimIDs = try rows.map { try $0.decode("id", as: String.self) } + [webhookID, agreementID, lotID]
+            // And a supplier's draft solution with an evidence document, on an active agreement of that body.
+            let evidence = try await accounts.owner.withConnection { connection in
+                try await connection.query("""
+                    WITH supplier AS (
+                        INSERT INTO avrop.organization (id, kind, name, organization_number)
+                        VALUES (gen_random_uuid(), 'supplier', 'Norrsken Innovation AB', '5560360793') RETURNING id
+                    ), agreement AS (
+                        INSERT INTO avrop.framework_agreement (id, owner_id, reference, title, valid_from, valid_to, ceiling_ore)
+                        VALUES (gen_random_uuid(), \(victimCPB.id), 'NORR-AKTIV-1', 'Aktivt avtal', current_date - 1, current_date + 300, 100000)
+                        RETURNING id
+                    ), lot AS (
+                        INSERT INTO avrop.lot (id, agreement_id, number, title, call_off_method)
+                        SELECT gen_random_uuid(), agreement.id, 1, 'Område', 'renewedCompetition' FROM agreement RETURNING id
+                    ), placed AS (
+                        INSERT INTO avrop.lot_supplier (lot_id, supplier_id) SELECT lot.id, supplier.id FROM lot, supplier RETURNING lot_id
+                    ), solution AS (
+                        INSERT INTO avrop.solution (id, supplier_id, lot_id, name, summary, innovation_type, trl)
+                        SELECT gen_random_uuid(), supplier.id, placed.lot_id, 'Hemlig lösning', 'Hemlig sammanfattning', 'product', 5
+                        FROM supplier, placed RETURNING id, supplier_id
+                    ), document AS (
+                        INSERT INTO avrop.solution_document (id, solution_id, organization_id, uploaded_by, file_name, media_type, content)
+                        SELECT gen_random_uuid(), solution.id, solution.supplier_id, \(victim.id), 'hemligt-bevis.txt', 'text/plain; charset=utf-8',
+                               convert_to('Hemligt bevis', 'UTF8')
+                        FROM solution RETURNING id
+                    )
+                    SELECT solution.id::text AS solution, document.id::text AS document FROM solution, document
+                    """).first.map { [try $0.decode("solution", as: String.self), try $0.decode("document", as: String.self)] } ?? []
+            }
+            try await accounts.owner.withConnection {
+                try await $0.execute("UPDATE avrop.framework_agreement SET activated_at = now() WHERE reference = 'NORR-AKTIV-1'")
+            }
+            #expect(evidence.count == 2)
+            let victimIDs = try rows.map { try $0.decode("id", as: String.self) } + [webhookID, agreementID, lotID] + evidence
             let secrets = victimIDs + [accounts.authorityA.id.uuidString.lowercased(), victim.id.uuidString.lowercased(),
-                                       "hooks.norr.example", victimEmail, "Norrs admin", "norrs-egen-nyckel", "NORR-HEMLIG-1", "Hemligt"]
+                                       "hooks.norr.example", victimEmail, "Norrs admin", "norrs-egen-nyckel", "NORR-HEMLIG-1", "Hemligt", "Hemlig lösning", "hemligt-bevis", "Hemligt bevis"]
 
             // The callers: nobody, and a member with every role of an unrelated organisation of each kind.
             let cpb = try await administration.addOrganization(kind: .centralPurchasingBody, name: "Inköpscentralen", number: "202100-6255")

@@ -8,7 +8,8 @@ import Postgres
 
 /// `bench/run catalogue` (issue 4): 100,000 verified solutions over 20 active agreements, searched over HTTP
 /// (`GET /api/v1/catalogue`) by 8 concurrent clients with a mix of one word, two words, a phrase and a
-/// misspelling, with and without facets. Prints throughput and latency, `catalogue search p95 ms: X` last.
+/// misspelling, with and without facets: first without the result cache (every search runs its SQL), then
+/// with it, as the service runs. Prints throughput and latency of each, `catalogue search p95 ms: X` last.
 @main
 struct CatalogueBenchmark {
     static let solutions = Int(ProcessInfo.processInfo.environment["BENCH_SOLUTIONS"] ?? "") ?? 100_000
@@ -41,17 +42,29 @@ struct CatalogueBenchmark {
         print("generated \(solutions) solutions over 20 agreements in \(format(seconds(ContinuousClock.now - started))) s")
 
         let pool = ConnectionPool(configuration: owner.with("user", "avrop_app"), maximumConnections: 8)
+        // First without the result cache (every search runs its SQL), then as the service runs: with it.
+        let uncached = try await measure(pool: pool, cacheCapacity: 0, label: "without result cache")
+        let cached = try await measure(pool: pool, cacheCapacity: 1_000, label: "with result cache")
+        print("catalogue search p95 ms without result cache: \(format(uncached))")
+        print("catalogue search p95 ms: \(format(cached))")
+        await pool.close()
+    }
+
+    /// Runs the service on `pool` with `cacheCapacity`, times each query alone, then the mix at `clients`;
+    /// prints the figures and returns the p95 in ms.
+    static func measure(pool: ConnectionPool, cacheCapacity: Int, label: String) async throws -> Double {
         var logger = Logger(label: "bench")
-        logger.logLevel = .error
+        logger.logLevel = .critical
         let (stream, continuation) = AsyncStream<String>.makeStream()
         let app = buildApplication(
-            configuration: AppConfiguration(port: 0), database: AppDatabase(pool: pool, migrator: try AvropSchema.migrator()),
-            logger: logger
+            configuration: AppConfiguration(port: 0, catalogueCacheCapacity: cacheCapacity),
+            database: AppDatabase(pool: pool, migrator: try AvropSchema.migrator()), logger: logger
         ) { url in continuation.yield(url) }
         let server = Task { try await app.runService() }
         var iterator = stream.makeAsyncIterator()
-        guard let base = await iterator.next() else { return }
+        guard let base = await iterator.next() else { return 0 }
 
+        print("\(label):")
         // One of each first, timed alone, to see which kind costs what.
         let session = URLSession(configuration: .ephemeral)
         for query in queries {
@@ -65,12 +78,11 @@ struct CatalogueBenchmark {
         let (latencies, elapsed) = try await load(base, for: seconds)
         let sorted = latencies.sorted()
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        print("catalogue search: \(sorted.count) requests in \(format(elapsed)) s at \(clients) clients: \(format(Double(sorted.count) / elapsed)) requests/s")
-        print("catalogue search p50 ms: \(format(percentile(0.5))), p99 ms: \(format(percentile(0.99)))")
-        print("catalogue search p95 ms: \(format(percentile(0.95)))")
+        print("  \(sorted.count) requests in \(format(elapsed)) s at \(clients) clients: \(format(Double(sorted.count) / elapsed)) requests/s")
+        print("  p50 ms: \(format(percentile(0.5))), p95 ms: \(format(percentile(0.95))), p99 ms: \(format(percentile(0.99)))")
         server.cancel()
         _ = try? await server.value
-        await pool.close()
+        return percentile(0.95)
     }
 
     /// `clients` loops, each sending the query mix in turn for `duration` seconds; the latencies in ms.
