@@ -92,19 +92,26 @@ public struct Catalogue: Sendable {
         let text = String(query.text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
         let limit = min(max(query.limit, 1), 100)
         let key = CatalogueCache.Key(query: query, text: text, limit: limit)
-        // Repeatable read: the generation and the search see one snapshot, so a kept result is that
-        // generation's (read committed could count a change the generation read before did not include).
+        // A kept result costs one statement: the generation now committed.
+        let now = try await pool.withConnection { try await stamp(on: $0) }
+        if let kept = cache.result(for: key, generation: now.generation, day: now.day) { return kept }
+        // Repeatable read: the generation and the search see one snapshot, so the result is kept under the
+        // generation it shows (read committed could count a change that the generation read before missed).
         return try await pool.withTransaction(isolation: .repeatableRead) { connection in
-            let stamp = try await connection.query("""
-                SELECT generation, ((now() AT TIME ZONE 'Europe/Stockholm')::date)::text AS day FROM avrop.catalogue_generation
-                """).first
-            let generation = try stamp?.decode("generation", as: Int64.self) ?? 0
-            let day = try stamp?.decode("day", as: String.self) ?? ""
-            if let kept = cache.result(for: key, generation: generation, day: day) { return kept }
+            let snapshot = try await stamp(on: connection)
+            if let kept = cache.result(for: key, generation: snapshot.generation, day: snapshot.day) { return kept }
             let result = try await search(query, text: text, limit: limit, on: connection)
-            cache.store(result, for: key, generation: generation, day: day)
+            cache.store(result, for: key, generation: snapshot.generation, day: snapshot.day)
             return result
         }
+    }
+
+    /// The catalogue's generation and today's date in Sweden, as `connection` sees them.
+    private func stamp(on connection: Connection) async throws -> (generation: Int64, day: String) {
+        let row = try await connection.query("""
+            SELECT generation, ((now() AT TIME ZONE 'Europe/Stockholm')::date)::text AS day FROM avrop.catalogue_generation
+            """).first
+        return (try row?.decode("generation", as: Int64.self) ?? 0, try row?.decode("day", as: String.self) ?? "")
     }
 
     private func search(_ query: Query, text: String, limit: Int, on connection: Connection) async throws -> Result {
