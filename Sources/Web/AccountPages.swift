@@ -102,7 +102,7 @@ struct AccountPages: Sendable {
         router.post("/account/tokens/{id}/revoke") { request, context in
             _ = try await Form.read(request, context, as: Form.Empty.self)
             guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw HTTPError(.notFound) }
+            let id = try context.pathID()
             do {
                 try await tokens.revoke(id, by: session.actor)
             } catch IdentityError.notFound {

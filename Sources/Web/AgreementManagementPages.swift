@@ -50,7 +50,7 @@ struct AgreementManagementPages: Sendable {
         router.post("/agreements/{id}/lots/{lot}/suppliers") { request, context in
             let form = try await Form.read(request, context, as: Form.NewLotSupplier.self)
             return try await step(context) { _, actor in
-                let lot = try Self.uuid(context.parameters.get("lot"))
+                let lot = try context.pathID("lot")
                 let rank = try form.rank.flatMap { $0.isEmpty ? nil : try Self.number($0, field: "rank") }
                 try await agreements.addSupplier(numbered: form.organizationNumber, to: lot, rank: rank, by: actor)
             }
@@ -58,8 +58,8 @@ struct AgreementManagementPages: Sendable {
         router.post("/agreements/{id}/lots/{lot}/suppliers/{supplier}/status") { request, context in
             let form = try await Form.read(request, context, as: Form.SupplierStatus.self)
             return try await step(context) { _, actor in
-                let lot = try Self.uuid(context.parameters.get("lot"))
-                let supplier = try Self.uuid(context.parameters.get("supplier"))
+                let lot = try context.pathID("lot")
+                let supplier = try context.pathID("supplier")
                 let reason = form.reason ?? ""
                 let status: LotSupplier.Status = switch form.status {
                 case "suspended": .suspended(reason: reason, until: form.until.flatMap(CalendarDay.init))
@@ -104,7 +104,7 @@ struct AgreementManagementPages: Sendable {
     /// Runs a manager's step on the agreement of the path and goes back to its page; a refusal shows there
     /// with its reason (404 for someone who may not manage it, as for anything they may not see).
     private func step(_ context: some RequestContext, _ body: (UUID, Actor) async throws -> Void) async throws -> Response {
-        let id = try Self.uuid(context.parameters.get("id"))
+        let id = try context.pathID()
         guard let actor = WebRequest.current.session?.actor else { throw HTTPError(.notFound) }
         do {
             try await body(id, actor)
@@ -149,11 +149,6 @@ struct AgreementManagementPages: Sendable {
     }
 
     // MARK: Reading fields
-
-    static func uuid(_ text: String?) throws -> UUID {
-        guard let id = text.flatMap(UUID.init(uuidString:)) else { throw HTTPError(.notFound) }
-        return id
-    }
 
     static func number(_ text: String, field: String) throws -> Int {
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else { throw AgreementError.invalid(field: field, reason: "a whole number") }

@@ -22,7 +22,7 @@ struct AgreementPages: Sendable {
             return renderer.page("agreements", title: "agreements_title", values: ["agreements": rows, "hasAgreements": !rows.isEmpty, "canCreate": canCreate])
         }
         router.get("/agreements/{id}") { _, context in
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw HTTPError(.notFound) }
+            let id = try context.pathID()
             return try await page(id)
         }
         AgreementManagementPages(agreements: agreements, pages: self, renderer: renderer).register(on: router)

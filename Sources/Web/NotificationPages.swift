@@ -34,7 +34,7 @@ struct NotificationPages: Sendable {
         router.post("/notifications/{id}/read") { request, context in
             _ = try await Form.read(request, context, as: Form.Empty.self)
             guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw HTTPError(.notFound) }
+            let id = try context.pathID()
             do {
                 try await inbox.markRead(id, by: session.actor)
             } catch IdentityError.notFound {

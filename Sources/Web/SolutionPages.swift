@@ -15,7 +15,7 @@ struct SolutionPages: Sendable {
 
     func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         router.get("/solutions/{id}") { _, context in
-            let id = try Self.id(context)
+            let id = try context.pathID()
             return try await page(try await refusedAs404 { try await solutions.solution(id, for: WebRequest.current.session?.actor) })
         }
         router.get("/my/solutions") { _, _ in
@@ -104,7 +104,7 @@ struct SolutionPages: Sendable {
             }
         }
         router.get("/documents/{id}") { _, context in
-            let id = try Self.id(context)
+            let id = try context.pathID()
             let (document, content) = try await refusedAs404 { try await documents.download(id, for: WebRequest.current.session?.actor) }
             return Response(
                 status: .ok,
@@ -235,15 +235,10 @@ struct SolutionPages: Sendable {
         }
     }
 
-    private static func id(_ context: some RequestContext) throws -> UUID {
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw HTTPError(.notFound) }
-        return id
-    }
-
     /// The solution's id and the signed-in actor; no session, no step (a form without one is stale).
     private static func signedIn(_ context: some RequestContext) throws -> (UUID, Actor) {
         guard let actor = WebRequest.current.session?.actor else { throw HTTPError(.notFound) }
-        return (try id(context), actor)
+        return (try context.pathID(), actor)
     }
 }
 

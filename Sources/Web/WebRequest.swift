@@ -1,4 +1,5 @@
 public import Hummingbird
+import Foundation
 import HTTPTypes
 public import Identity
 
@@ -79,4 +80,12 @@ public struct WebSessionMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension String {
     var nonEmpty: String? { isEmpty ? nil : self }
+}
+
+extension RequestContext {
+    /// The UUID in path parameter `name`; anything else is a page that does not exist (404).
+    func pathID(_ name: String = "id") throws -> UUID {
+        guard let id = parameters.get(name).flatMap(UUID.init(uuidString:)) else { throw HTTPError(.notFound) }
+        return id
+    }
 }

@@ -5,16 +5,9 @@ import Testing
 
 @Suite("Framework managers draft, complete, activate and manage an agreement on its pages")
 struct AgreementManagementPageTests {
-    private func signedIn(_ client: any TestClientProtocol, _ email: String) async throws -> Browser {
-        let browser = Browser(client)
-        try await browser.get("/login")
-        #expect(try await browser.post("/login", ["email": email, "password": DemoApp.password]).status == .seeOther)
-        return browser
-    }
-
     @Test func aManagerDraftsCompletesAndActivatesThenR3KeepsTheSupplierListClosed() async throws {
         try await DemoApp.with { client, _ in
-            let manager = try await signedIn(client, "ramavtal@demo.avrop.se")
+            let manager = try await DemoApp.signedIn(client, "ramavtal@demo.avrop.se")
             #expect(try await manager.get("/agreements").html.contains("href=\"/agreements/new\""))
             #expect(try await manager.get("/agreements/new").status == .ok)
             var terms = ["reference": "IC-2027-002", "title": "Klimatsmarta transporter", "validFrom": "2027-01-01", "validTo": "2031-12-31",
@@ -81,7 +74,7 @@ struct AgreementManagementPageTests {
                 try await connection.query("SELECT id::text AS id FROM avrop.framework_agreement LIMIT 1").first?.decode("id", as: String.self)
             }
             let path = "/agreements/\(try #require(demo))"
-            let supplier = try await signedIn(client, "leverantor@demo.avrop.se")
+            let supplier = try await DemoApp.signedIn(client, "leverantor@demo.avrop.se")
             #expect(try await supplier.get("/agreements/new").status == .notFound)
             #expect(!(try await supplier.get("/agreements").html.contains("href=\"/agreements/new\"")))
             try await supplier.get(path)
@@ -89,7 +82,7 @@ struct AgreementManagementPageTests {
             try await supplier.get(path)
             #expect(try await supplier.post("/agreements", ["reference": "X", "title": "X", "validFrom": "2027-01-01", "validTo": "2027-12-31",
                                                             "ceiling": "100"]).status == .notFound)
-            let buyer = try await signedIn(client, "upphandlare@demo.avrop.se")
+            let buyer = try await DemoApp.signedIn(client, "upphandlare@demo.avrop.se")
             try await buyer.get(path)
             #expect(try await buyer.post(path + "/terminate", ["reason": "Vill inte"]).status == .notFound)
             #expect(try await Browser(client).get(path).html.contains("Gällande"), "still active")

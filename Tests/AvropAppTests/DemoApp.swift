@@ -30,6 +30,20 @@ enum DemoApp {
         }
     }
 
+    /// A browser signed in as a demo account.
+    static func signedIn(_ client: any TestClientProtocol, _ email: String) async throws -> Browser {
+        let browser = Browser(client)
+        try await browser.get("/login")
+        let page = try await browser.post("/login", ["email": email, "password": password])
+        guard page.status == .seeOther else { throw SignInRefused(email: email, status: page.status) }
+        return browser
+    }
+
+    struct SignInRefused: Error {
+        let email: String
+        let status: HTTPResponse.Status
+    }
+
     /// A bearer token for a demo account.
     static func token(_ client: any TestClientProtocol, _ email: String) async throws -> String {
         let login = try JSONSerialization.data(withJSONObject: ["email": email, "password": password, "name": "test"])

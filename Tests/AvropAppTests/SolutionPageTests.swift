@@ -10,16 +10,9 @@ import Testing
 
 @Suite("Solution pages: a supplier drafts and submits, a framework manager verifies, the public finds it")
 struct SolutionPageTests {
-    private func signedIn(_ client: any TestClientProtocol, _ email: String) async throws -> Browser {
-        let browser = Browser(client)
-        try await browser.get("/login")
-        #expect(try await browser.post("/login", ["email": email, "password": DemoApp.password]).status == .seeOther)
-        return browser
-    }
-
     @Test func aSupplierDraftsAndSubmitsAManagerVerifiesAndThePublicFindsIt() async throws {
         try await DemoApp.with { client, _ in
-            let supplier = try await signedIn(client, "leverantor@demo.avrop.se")
+            let supplier = try await DemoApp.signedIn(client, "leverantor@demo.avrop.se")
             let mine = try await supplier.get("/my/solutions")
             #expect(mine.status == .ok)
             #expect(mine.html.contains("href=\"/my/solutions\""), "the navigation offers it to suppliers")
@@ -38,7 +31,7 @@ struct SolutionPageTests {
 
             // Drafts are the supplier's alone.
             #expect(try await Browser(client).get(path).status == .notFound)
-            let other = try await signedIn(client, "leverantor2@demo.avrop.se")
+            let other = try await DemoApp.signedIn(client, "leverantor2@demo.avrop.se")
             #expect(try await other.get(path).status == .notFound)
             try await other.get("/my/solutions")
             #expect(try await other.post(path + "/withdraw").status == .notFound)
@@ -59,7 +52,7 @@ struct SolutionPageTests {
             #expect(try await supplier.post(path + "/submit").status == .conflict)
 
             // The agreement's framework manager finds it in the queue and decides.
-            let manager = try await signedIn(client, "ramavtal@demo.avrop.se")
+            let manager = try await DemoApp.signedIn(client, "ramavtal@demo.avrop.se")
             let queue = try await manager.get("/verification")
             #expect(queue.html.contains("Videotolkning i vård och omsorg"))
             #expect(try await supplier.get("/verification").status == .notFound)
@@ -97,7 +90,7 @@ struct SolutionPageTests {
         try await DemoApp.with { client, owner in
             let draft = try await DemoApp.solution(owner, supplier: "5568011232", status: "draft")
             let path = "/solutions/\(draft)"
-            let supplier = try await signedIn(client, "leverantor@demo.avrop.se")
+            let supplier = try await DemoApp.signedIn(client, "leverantor@demo.avrop.se")
             #expect(try await supplier.get(path).html.contains("enctype=\"multipart/form-data\""))
             let pdf = Array("%PDF-1.4\n% pilotrapport\n%%EOF\n".utf8)
             #expect(try await supplier.upload(path + "/documents", ["_csrf": "fel"], file: ("file", "Pilotrapport.pdf", pdf)).status == .forbidden)
@@ -120,7 +113,7 @@ struct SolutionPageTests {
             #expect(refused.html.contains("Den här sortens fil tas inte emot"))
             // The draft's evidence is not for visitors or other suppliers.
             #expect(try await Browser(client).get(link).status == .notFound)
-            #expect(try await signedIn(client, "leverantor2@demo.avrop.se").get(link).status == .notFound)
+            #expect(try await DemoApp.signedIn(client, "leverantor2@demo.avrop.se").get(link).status == .notFound)
         }
     }
 }
