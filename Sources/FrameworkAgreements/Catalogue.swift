@@ -142,14 +142,17 @@ public struct Catalogue: Sendable {
         let band = query.trl?.range
         let filters: SQL = """
             \(match)
-            AND (\(query.agreementID) IS NULL OR s.agreement_id = \(query.agreementID))
+            AND (\(query.agreementID) IS NULL OR s.lot_id IN (SELECT l.id FROM avrop.catalogue_lot l WHERE l.agreement_id = \(query.agreementID)))
             AND (\(query.lotID) IS NULL OR s.lot_id = \(query.lotID))
             AND (\(query.innovationType?.rawValue) IS NULL OR s.innovation_type = \(query.innovationType?.rawValue))
             AND (\(band?.lowerBound) IS NULL OR s.trl BETWEEN \(band?.lowerBound) AND \(band?.upperBound))
             AND (\(query.supplierID) IS NULL OR s.supplier_id = \(query.supplierID))
             """
-        // The view holds the public rule: verified, unexpired solutions of active agreements.
-        let from: SQL = "avrop.catalogue_entry s"
+        // The view holds the public rule: verified, unexpired solutions of active agreements. With words, the
+        // matching set is computed first (MATERIALIZED: through the full-text index, then ranked), and lots,
+        // agreements and suppliers are joined to what is left; without, the planner walks the newest first.
+        let from: SQL = "avrop.catalogue_solution s"
+        let materialized: SQL = text.isEmpty ? "" : "MATERIALIZED"
         let score: SQL
         if text.isEmpty {
             score = "0::float8"
@@ -165,20 +168,21 @@ public struct Catalogue: Sendable {
         case (let cursor?, true): "(m.score, m.id) < (\(cursor.score), \(cursor.id))"
         case (let cursor?, false): "(m.decided_at, m.id) < (\(cursor.time), \(cursor.id))"
         }
-        let order: SQL = sortByScore ? "m.score DESC, m.id DESC" : "m.decided_at DESC, m.id DESC"
+        let order: SQL = sortByScore ? "score DESC, id DESC" : "decided_at DESC, id DESC"
         let headline: SQL = text.isEmpty || fuzzy
-            ? "left(m.summary, 300)"
-            : "ts_headline('swedish', m.name || '. ' || m.summary || ' ' || m.description, websearch_to_tsquery('swedish', \(text)), \(Self.headlineOptions))"
+            ? "left(page.summary, 300)"
+            : "ts_headline('swedish', page.name || '. ' || page.summary || ' ' || page.description, websearch_to_tsquery('swedish', \(text)), \(Self.headlineOptions))"
         let rows = try await connection.query("""
-            WITH m AS (
-                SELECT s.id, s.name, s.summary, s.description, s.innovation_type, s.trl, s.tags, s.decided_at, s.supplier_name,
-                       s.agreement_title, s.lot_number, s.lot_title, \(score) AS score
+            WITH m AS \(materialized) (
+                SELECT s.id, s.lot_id, s.supplier_id, s.name, s.summary, s.description, s.innovation_type, s.trl, s.tags, s.decided_at,
+                       \(score) AS score
                 FROM \(from) WHERE \(filters)
+            ), page AS (
+                SELECT m.* FROM m WHERE \(keyset) ORDER BY \(order) LIMIT \(limit + 1)
             )
-            SELECT m.*, \(headline) AS snippet
-            FROM m WHERE \(keyset)
+            SELECT page.*, l.agreement_title, l.number AS lot_number, l.title AS lot_title, o.name AS supplier_name, \(headline) AS snippet
+            FROM page JOIN avrop.catalogue_lot l ON l.id = page.lot_id JOIN avrop.organization o ON o.id = page.supplier_id
             ORDER BY \(order)
-            LIMIT \(limit + 1)
             """)
         var hits: [(Hit, Double, Date)] = try rows.map { row in
             let hit = Hit(
@@ -197,23 +201,27 @@ public struct Catalogue: Sendable {
             hits.removeLast()
             if let last = hits.last { next = CatalogueCursor(score: last.1, time: last.2, id: last.0.id).encoded }
         }
-        let facets = try await self.facets(from: from, filters: filters, on: connection)
+        let facets = try await self.facets(from: from, materialized: materialized, filters: filters, on: connection)
         return Result(hits: hits.map(\.0), fuzzy: fuzzy, total: facets.total, facets: facets.groups, next: next)
     }
 
     /// Counts per agreement, lot, innovation type, TRL band and supplier over the whole matching set, in one
     /// statement (GROUPING SETS).
-    private func facets(from: SQL, filters: SQL, on connection: Connection) async throws -> (total: Int, groups: [String: [Facet]]) {
+    private func facets(from: SQL, materialized: SQL, filters: SQL, on connection: Connection) async throws -> (total: Int, groups: [String: [Facet]]) {
         let rows = try await connection.query("""
-            SELECT GROUPING(s.agreement_id) AS g_agreement, GROUPING(s.lot_id) AS g_lot, GROUPING(s.innovation_type) AS g_type,
-                   GROUPING(t.band) AS g_band, GROUPING(s.supplier_id) AS g_supplier,
-                   s.agreement_id::text AS agreement, min(s.agreement_title) AS agreement_title, s.lot_id::text AS lot,
-                   min(s.lot_number) AS lot_number, min(s.lot_title) AS lot_title, s.innovation_type, t.band,
-                   s.supplier_id::text AS supplier, min(s.supplier_name) AS supplier_name, count(*)::int8 AS n
-            FROM \(from)
-            CROSS JOIN LATERAL (SELECT CASE WHEN s.trl <= 3 THEN '1-3' WHEN s.trl <= 6 THEN '4-6' ELSE '7-9' END AS band) t
-            WHERE \(filters)
-            GROUP BY GROUPING SETS ((), (s.agreement_id), (s.lot_id), (s.innovation_type), (t.band), (s.supplier_id))
+            WITH m AS \(materialized) (
+                SELECT s.lot_id, s.supplier_id, s.innovation_type,
+                       CASE WHEN s.trl <= 3 THEN '1-3' WHEN s.trl <= 6 THEN '4-6' ELSE '7-9' END AS band
+                FROM \(from) WHERE \(filters)
+            ), g AS (
+                SELECT GROUPING(l.agreement_id) AS g_agreement, GROUPING(m.lot_id) AS g_lot, GROUPING(m.innovation_type) AS g_type,
+                       GROUPING(m.band) AS g_band, GROUPING(m.supplier_id) AS g_supplier,
+                       l.agreement_id::text AS agreement, min(l.agreement_title) AS agreement_title, m.lot_id::text AS lot,
+                       min(l.number) AS lot_number, min(l.title) AS lot_title, m.innovation_type, m.band, m.supplier_id, count(*)::int8 AS n
+                FROM m JOIN avrop.catalogue_lot l ON l.id = m.lot_id
+                GROUP BY GROUPING SETS ((), (l.agreement_id), (m.lot_id), (m.innovation_type), (m.band), (m.supplier_id))
+            )
+            SELECT g.*, g.supplier_id::text AS supplier, o.name AS supplier_name FROM g LEFT JOIN avrop.organization o ON o.id = g.supplier_id
             """)
         var total = 0
         var groups: [String: [Facet]] = [:]

@@ -65,6 +65,14 @@ struct CatalogueSearchTests {
             let mature = try await catalogue.search(.init(trl: .mature))
             #expect(mature.hits.map(\.name) == ["Digital tjänst för bygglov"])
             #expect(try await catalogue.search(.init(innovationType: .process)).total == 1)
+            // Agreement and lot facets name what they count, and narrow to it.
+            let agreement = try #require(all.facets["agreement"]?.first)
+            #expect(agreement.count == 3)
+            let lot = try #require(all.facets["lot"]?.first)
+            #expect(lot.count == 3)
+            #expect(try await catalogue.search(.init(agreementID: UUID(uuidString: agreement.value))).total == 3)
+            #expect(try await catalogue.search(.init(agreementID: UUID())).total == 0)
+            #expect(try await catalogue.search(.init(lotID: UUID(uuidString: lot.value))).total == 3)
         }
     }
 
