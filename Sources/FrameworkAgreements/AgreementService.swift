@@ -18,18 +18,24 @@ public struct AgreementService: Sendable {
     /// The agreements `actor` (or the public, for `nil`) may see, newest first.
     public func list(for actor: Actor?) async throws -> [FrameworkAgreement] {
         try await pool.withTransaction(settings: actor?.transactionSettings ?? []) { connection in
-            try await store.list(on: connection).filter { AgreementPolicy.mayRead(actor, $0) }
+            let onIt = try await supplied(by: actor, on: connection)
+            return try await store.list(on: connection).filter { AgreementPolicy.mayRead(actor, $0, supplierOnIt: onIt.contains($0.id)) }
         }
     }
 
     /// One agreement with its lots, suppliers and requirements; `notFound` when the caller may not see it.
     public func details(_ id: UUID, for actor: Actor?) async throws -> AgreementDetails {
         try await pool.withTransaction(settings: actor?.transactionSettings ?? []) { connection in
-            guard let agreement = try await store.find(id, on: connection), AgreementPolicy.mayRead(actor, agreement) else {
-                throw AgreementError.notFound
-            }
+            guard let agreement = try await store.find(id, on: connection) else { throw AgreementError.notFound }
+            guard AgreementPolicy.mayRead(actor, agreement, supplierOnIt: try await supplied(by: actor, on: connection).contains(id)) else { throw AgreementError.notFound }
             return try await details(agreement, on: connection)
         }
+    }
+
+    /// The agreements the actor's organisation is (or was) a supplier on; none for the public.
+    private func supplied(by actor: Actor?, on connection: Connection) async throws -> Set<UUID> {
+        guard let actor, actor.roles.contains(.supplierRepresentative) else { return [] }
+        return try await store.agreements(withSupplier: actor.organizationID, on: connection)
     }
 
     private func details(_ agreement: FrameworkAgreement, on connection: Connection) async throws -> AgreementDetails {

@@ -68,6 +68,13 @@ public struct AgreementStore: Sendable {
             .map(Self.agreement)
     }
 
+    /// The agreements with `supplierID` on one of their lots, in any standing.
+    public func agreements(withSupplier supplierID: UUID, on connection: Connection) async throws -> Set<UUID> {
+        Set(try await connection.query("""
+            SELECT DISTINCT l.agreement_id FROM avrop.lot_supplier s JOIN avrop.lot l ON l.id = s.lot_id WHERE s.supplier_id = \(supplierID)
+            """).map { try $0.decode("agreement_id", as: UUID.self) })
+    }
+
     public func markActivated(_ id: UUID, on connection: Connection) async throws {
         try await connection.execute("UPDATE avrop.framework_agreement SET activated_at = now(), version = version + 1 WHERE id = \(id)")
     }

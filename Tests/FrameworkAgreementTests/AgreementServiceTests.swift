@@ -203,4 +203,38 @@ struct AgreementServiceTests {
             #expect(try await world.service.details(agreement.id, for: world.buyer).agreement.terminationReason == "Leverantörsmarknaden har förändrats")
         }
     }
+
+    /// DESIGN §4: an ended agreement is read by its owner, by authorities and by the suppliers that were on
+    /// it; another central purchasing body and a supplier that was not on it get 404, in both walls.
+    @Test func anEndedAgreementIsReadByAuthoritiesAndItsOwnSuppliersOnly() async throws {
+        try await withWorld { world in
+            let (agreement, _) = try await completeDraft(world)
+            _ = try await world.service.activate(agreement.id, by: world.manager)
+            let administration = IdentityAdministration(pool: world.owner, passwords: PasswordPolicy(cost: 4))
+            let user = try await administration.addUser(email: "vera@vardteknik.example", displayName: "Vera", password: "ett långt lösenord för testet")
+            try await administration.grant(.supplierRepresentative, email: user.email, organizationNumber: world.suppliers[2].number.digits)
+            let outsider = Actor(userID: user.id, organizationID: world.suppliers[2].id, roles: [.supplierRepresentative])
+            // While active, everyone reads it.
+            #expect(try await world.service.details(agreement.id, for: outsider).agreement.id == agreement.id)
+            _ = try await world.service.terminate(agreement.id, reason: "Avslutat i förtid", by: world.manager)
+            for reader in [world.manager, world.buyer, world.supplierActor] {
+                #expect(try await world.service.details(agreement.id, for: reader).agreement.status == .terminated)
+                #expect(try await world.service.list(for: reader).map(\.id) == [agreement.id])
+            }
+            for stranger in [outsider, world.otherManager] {
+                await #expect(throws: AgreementError.notFound) { try await world.service.details(agreement.id, for: stranger) }
+                #expect(try await world.service.list(for: stranger).isEmpty)
+            }
+            // The database alone draws the same line (row-level security, without the service's policy).
+            func rows(_ actor: Actor) async throws -> Int {
+                try await world.app.withTransaction(settings: actor.transactionSettings) { connection in
+                    try await connection.query("SELECT count(*)::int8 AS n FROM avrop.framework_agreement").first?.decode("n", as: Int.self) ?? -1
+                }
+            }
+            #expect(try await rows(outsider) == 0)
+            #expect(try await rows(world.otherManager) == 0)
+            #expect(try await rows(world.supplierActor) == 1)
+            #expect(try await rows(world.buyer) == 1)
+        }
+    }
 }
