@@ -85,6 +85,14 @@ struct SecondFactorTests {
             try await member.get("/account")
             #expect(try await member.post("/account/organization/second-factor", ["required": "yes"]).status == .notFound)
 
+            // A token Anna made before the requirement: it must stop working until she sets up the factor.
+            let (_, issued) = try await tokenStatus(client, anna, code: nil)
+            let earlier = try #require((try JSONSerialization.jsonObject(with: Data(issued.utf8)) as? [String: Any])?["token"] as? String)
+            func meStatus() async throws -> HTTPResponse.Status {
+                try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer \(earlier)"]) { $0.status }
+            }
+            #expect(try await meStatus() == .ok)
+
             let admin = Browser(client)
             #expect(try await signIn(admin, "admin@norr.example").status == .seeOther)
             #expect(try await admin.get("/account").html.contains("Kräv tvåstegsverifiering av alla medlemmar"))
@@ -98,12 +106,14 @@ struct SecondFactorTests {
             let token = try await tokenStatus(client, anna, code: nil)
             #expect(token.0 == .forbidden)
             #expect(token.1.contains("second-factor-enrolment-required"))
+            #expect(try await meStatus() == .unauthorized, "a token made before the requirement does not get around it")
             // Once she sets it up, everything opens again; turning it off is refused while required.
             try await member.get("/account")
             try await member.post("/account/totp/start")
             let pending = try await secret(accounts, anna, pending: true)
             #expect(try await member.post("/account/totp/confirm", ["code": code(pending)]).status == .seeOther)
             #expect(try await member.get("/").status == .ok)
+            #expect(try await meStatus() == .ok, "with the factor set up, the token works again")
             try await member.get("/account")
             let refused = try await member.post("/account/totp/remove", ["code": code(pending, offset: 1)])
             #expect(refused.status == .unprocessableContent)
