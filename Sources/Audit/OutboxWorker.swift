@@ -37,7 +37,16 @@ public struct OutboxWorker: Sendable {
     }
 
     /// Delivers until the task is cancelled; a database failure is logged and tried again next round.
-    public func run() async {
+    /// With `wakeUps` (the database's `avrop_outbox` channel), a round starts as soon as messages are
+    /// committed; the poll remains for retries that fall due and for notifications missed in a reconnect.
+    public func run(wakeUps: NotificationListener? = nil) async {
+        let wake = WakeSignal()
+        let listening = wakeUps.map { listener in
+            Task {
+                for await _ in listener.events() { wake.signal() }
+            }
+        }
+        defer { listening?.cancel() }
         while !Task.isCancelled {
             do {
                 if try await deliverDue() == batchSize { continue }
@@ -46,9 +55,12 @@ public struct OutboxWorker: Sendable {
             } catch {
                 logger.warning("outbox round failed", metadata: ["error.type": "\(type(of: error))"])
             }
-            try? await Task.sleep(for: pollInterval)
+            await wake.wait(atMost: pollInterval)
         }
     }
+
+    /// The channel on which the database tells that the outbox has new messages.
+    public static let channel = "avrop_outbox"
 
     /// One round: claims up to `batchSize` due messages and delivers them; returns how many it claimed.
     @discardableResult

@@ -71,7 +71,8 @@ public enum AvropServer {
         if configuration.smtpURL != nil, mailer == nil {
             logger.warning("AVROP_SMTP_URL is not smtp://host[:port]; e-mails wait in the outbox")
         }
-        let worker = Task { await OutboxWorker(pool: pool, mailer: mailer, logger: logger).run() }
+        let wakeUps = NotificationListener(configuration: pool.configuration, channels: [OutboxWorker.channel], logger: logger)
+        let worker = Task { await OutboxWorker(pool: pool, mailer: mailer, logger: logger).run(wakeUps: wakeUps) }
         var failure: (any Error)?
         do {
             try await app.runService()

@@ -133,6 +133,36 @@ struct OutboxTests {
         }
     }
 
+    @Test func aCommittedMessageWakesTheWorkerWithoutWaitingForItsPoll() async throws {
+        try await TestApp.with { _, accounts in
+            let receiver = Receiver()
+            try await receiver.run { port in
+                let app = ConnectionPool(configuration: accounts.configuration.with("user", "avrop_app"), maximumConnections: 4)
+                let admin = try await admin(accounts, of: accounts.supplier, email: "admin@innovera.example")
+                let registered = try await WebhookAdministration(pool: app).register(url: "http://127.0.0.1:\(port)/hook", by: admin)
+                receiver.secret.withLock { $0 = registered.secret }
+                // A poll once a minute: only the database's notification can bring the message in time.
+                let worker = OutboxWorker(pool: app, mailer: nil, pollInterval: .seconds(60), logger: Logger(label: "test"))
+                let listener = NotificationListener(configuration: accounts.configuration.with("user", "avrop_app"), channels: [OutboxWorker.channel])
+                let running = Task { await worker.run(wakeUps: listener) }
+                // Let the first (empty) round pass and the listener subscribe.
+                try await Task.sleep(for: .milliseconds(500))
+                try await app.withTransaction(settings: admin.transactionSettings) { connection in
+                    try await Notifier.notify(users: [], organizations: [accounts.supplier.id], kind: "test.woken", data: [:], on: connection)
+                }
+                let started = ContinuousClock.now
+                while receiver.deliveries.withLock({ $0.count }) == 0, ContinuousClock.now - started < .seconds(10) {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(receiver.kinds.withLock { $0 } == ["test.woken"])
+                #expect(ContinuousClock.now - started < .seconds(10), "delivered without waiting for the minute's poll")
+                running.cancel()
+                await running.value
+                await app.close()
+            }
+        }
+    }
+
     @Test func failingDeliveriesAreRetriedThenDeadLetteredForTheOrganizationsAdmins() async throws {
         try await TestApp.with { _, accounts in
             let receiver = Receiver(status: .internalServerError)
