@@ -54,4 +54,17 @@ public struct Solution: Sendable, Equatable, Identifiable {
     public let status: Status
     public let decision: Decision?
     public let version: Int
+
+    /// Whether its supplier may still withdraw it (out of the queue or the catalogue).
+    public var mayBeWithdrawn: Bool { [.draft, .submitted, .verified, .expired].contains(status) }
+
+    /// Whether evidence may be added now: by its supplier before the decision, by the agreement's framework
+    /// managers while they decide.
+    public func acceptsEvidence(fromSupplier: Bool) -> Bool {
+        Self.acceptsEvidence(status, fromSupplier: fromSupplier)
+    }
+
+    static func acceptsEvidence(_ status: Status, fromSupplier: Bool) -> Bool {
+        fromSupplier ? [.draft, .submitted].contains(status) : status == .submitted
+    }
 }

@@ -44,14 +44,11 @@ public struct SolutionDocuments: Sendable {
                 SELECT s.supplier_id, avrop.lot_owner(s.lot_id) AS owner, avrop.solution_status(s) AS status, s.name
                 FROM avrop.solution s WHERE s.id = \(solutionID) FOR UPDATE
                 """).first else { throw AgreementError.notFound }
-            let status = try row.decode("status", as: String.self)
+            guard let status = Solution.Status(rawValue: try row.decode("status", as: String.self)) else { throw AgreementError.notFound }
             let asSupplier = try row.decode("supplier_id", as: UUID.self) == actor.organizationID && actor.roles.contains(.supplierRepresentative)
             let asVerifier = try row.decode("owner", as: UUID?.self) == actor.organizationID && actor.roles.contains(.frameworkManager)
             guard asSupplier || asVerifier else { throw AgreementError.notFound }
-            // Evidence belongs to the verification: the supplier adds it before, the managers while they decide.
-            guard (asSupplier && ["draft", "submitted"].contains(status)) || (asVerifier && status == "submitted") else {
-                throw AgreementError.notDraft
-            }
+            guard Solution.acceptsEvidence(status, fromSupplier: asSupplier) else { throw AgreementError.notDraft }
             try await connection.execute("""
                 INSERT INTO avrop.solution_document (id, solution_id, organization_id, uploaded_by, file_name, media_type, content)
                 VALUES (\(id), \(solutionID), \(actor.organizationID), \(actor.userID), \(fileName), \(type.mediaType), \(Data(bytes)))

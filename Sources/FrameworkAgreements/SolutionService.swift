@@ -87,7 +87,7 @@ public struct SolutionService: Sendable {
     /// Takes a solution out of the catalogue (or out of the verification queue).
     public func withdraw(_ id: UUID, by actor: Actor) async throws -> Solution {
         try await asSupplier(id, actor) { solution, connection in
-            guard [.draft, .submitted, .verified, .expired].contains(solution.status) else { throw AgreementError.notDraft }
+            guard solution.mayBeWithdrawn else { throw AgreementError.notDraft }
             try await connection.execute("UPDATE avrop.solution SET status = 'withdrawn', version = version + 1 WHERE id = \(id)")
             try await audit(id, actor.organizationID, "solution.withdrawn", [:], on: connection)
         }

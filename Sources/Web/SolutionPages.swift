@@ -42,9 +42,12 @@ struct SolutionPages: Sendable {
                 _ = try await refusedAs404 { try await solutions.edit(id, form.solution, ifVersion: form.version ?? 0, by: actor) }
                 return WebPages.redirect("/solutions/\(id.uuidString.lowercased())")
             } catch AgreementError.invalid(let field, _) {
-                return try await page(try await solutions.solution(id, for: actor), status: .unprocessableContent, error: fieldError(field), form: form)
+                // Fields are checked before access: someone who may not see the solution still gets 404 here.
+                let solution = try await refusedAs404 { try await solutions.solution(id, for: actor) }
+                return try await page(solution, status: .unprocessableContent, error: fieldError(field), form: form)
             } catch AgreementError.versionMismatch {
-                return try await page(try await solutions.solution(id, for: actor), status: .conflict, error: renderer.text("error_changed_meanwhile"))
+                let solution = try await refusedAs404 { try await solutions.solution(id, for: actor) }
+                return try await page(solution, status: .conflict, error: renderer.text("error_changed_meanwhile"))
             }
         }
         router.post("/solutions/{id}/submit") { request, context in
@@ -171,13 +174,12 @@ struct SolutionPages: Sendable {
         if let actor = WebRequest.current.session?.actor {
             let supplier = actor.organizationID == solution.supplierID && actor.roles.contains(.supplierRepresentative)
             let manager = actor.roles.contains(.frameworkManager) && !supplier
-            // Evidence belongs to the verification: the supplier adds it before, the managers while they decide.
-            values["canAddDocument"] = (supplier && [.draft, .submitted].contains(solution.status)) || (manager && solution.status == .submitted)
+            values["canAddDocument"] = (supplier || manager) && solution.acceptsEvidence(fromSupplier: supplier)
             if supplier && solution.status == .draft {
                 values["edit"] = textValues(form?.solution ?? text)
             }
             values["canSubmit"] = supplier && solution.status == .draft
-            values["canWithdraw"] = supplier && [.draft, .submitted, .verified, .expired].contains(solution.status)
+            values["canWithdraw"] = supplier && solution.mayBeWithdrawn
             if manager && solution.status == .submitted {
                 let chosen = decision?.method ?? Solution.VerificationMethod.pilot.rawValue
                 values["decide"] = [
@@ -217,7 +219,8 @@ struct SolutionPages: Sendable {
             _ = try await refusedAs404(body)
             return WebPages.redirect("/solutions/\(id.uuidString.lowercased())")
         } catch AgreementError.notDraft {
-            return try await page(try await solutions.solution(id, for: actor), status: .conflict, error: renderer.text("error_solution_state"))
+            let solution = try await refusedAs404 { try await solutions.solution(id, for: actor) }
+            return try await page(solution, status: .conflict, error: renderer.text("error_solution_state"))
         }
     }
 

@@ -35,6 +35,9 @@ struct SolutionPageTests {
             #expect(try await other.get(path).status == .notFound)
             try await other.get("/my/solutions")
             #expect(try await other.post(path + "/withdraw").status == .notFound)
+            try await other.get("/my/solutions")
+            #expect(try await other.post(path + "/edit", ["name": "", "summary": "x", "type": "service", "trl": "5", "version": "1"]).status == .notFound,
+                    "an invalid form for someone else's solution is still 404")
 
             // Edit (versioned), then submit; a stale form is refused and a second submit is not possible.
             let draft = try await supplier.get(path)
