@@ -69,6 +69,32 @@ extension APIHandlers {
         }
     }
 
+    func removeLot(_ input: Operations.RemoveLot.Input) async throws -> Operations.RemoveLot.Output {
+        guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
+        guard let id = UUID(uuidString: input.path.id), let lotID = UUID(uuidString: input.path.lotId) else { return .notFound(Problems.notFound) }
+        do {
+            // The lot must belong to the agreement of the path.
+            guard try await agreements.details(id, for: actor).lots.contains(where: { $0.id == lotID }) else { return .notFound(Problems.notFound) }
+            try await agreements.removeLot(lotID, by: actor)
+            return .noContent(.init())
+        } catch let error as AgreementError {
+            return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) }, other: { .conflict($0) })
+        }
+    }
+
+    func removeRequirement(_ input: Operations.RemoveRequirement.Input) async throws -> Operations.RemoveRequirement.Output {
+        guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
+        guard let id = UUID(uuidString: input.path.id), let requirementID = UUID(uuidString: input.path.requirementId) else {
+            return .notFound(Problems.notFound)
+        }
+        do {
+            try await agreements.removeRequirement(requirementID, from: id, by: actor)
+            return .noContent(.init())
+        } catch let error as AgreementError {
+            return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) }, other: { .conflict($0) })
+        }
+    }
+
     func addLotSupplier(_ input: Operations.AddLotSupplier.Input) async throws -> Operations.AddLotSupplier.Output {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         guard UUID(uuidString: input.path.id) != nil, let lotID = UUID(uuidString: input.path.lotId) else { return .notFound(Problems.notFound) }

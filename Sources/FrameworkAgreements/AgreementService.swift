@@ -114,6 +114,24 @@ public struct AgreementService: Sendable {
 
     /// Suspends (with a reason and optionally until a day), removes (with a reason) or reinstates a supplier
     /// on a lot, in a draft or an active agreement.
+    /// Takes a lot out of a draft, with its suppliers and its requirements (to correct it, add it anew).
+    public func removeLot(_ lotID: UUID, by actor: Actor) async throws {
+        try await changeLot(lotID, by: actor) { agreement, lot, connection in
+            guard agreement.status == .draft else { throw AgreementError.notDraft }
+            try await store.deleteLot(lotID, on: connection)
+            try await audit(agreement.id, agreement.ownerID, "lot.removed", ["lot": String(lot.number), "title": lot.title], on: connection)
+        }
+    }
+
+    /// Takes a requirement out of a draft.
+    public func removeRequirement(_ requirementID: UUID, from agreementID: UUID, by actor: Actor) async throws {
+        _ = try await change(agreementID, by: actor) { agreement, connection in
+            guard agreement.status == .draft else { throw AgreementError.notDraft }
+            guard let code = try await store.deleteRequirement(requirementID, of: agreementID, on: connection) else { throw AgreementError.notFound }
+            try await audit(agreementID, agreement.ownerID, "requirement.removed", ["code": code], on: connection)
+        }
+    }
+
     /// Adds the supplier with Swedish organisation number `number` (as people write it, "556801-1232").
     public func addSupplier(numbered number: String, to lotID: UUID, rank: Int?, by actor: Actor) async throws {
         guard let parsed = try? OrganizationNumber(number) else { throw AgreementError.invalid(field: "supplier", reason: "a Swedish organisation number") }

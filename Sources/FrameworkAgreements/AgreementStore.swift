@@ -68,6 +68,17 @@ public struct AgreementStore: Sendable {
             .map(Self.agreement)
     }
 
+    /// Deletes a lot; its suppliers and requirements go with it (foreign keys cascade).
+    public func deleteLot(_ id: UUID, on connection: Connection) async throws {
+        try await connection.execute("DELETE FROM avrop.lot WHERE id = \(id)")
+    }
+
+    /// Deletes a requirement of the agreement; its code, or nil when there is none such.
+    public func deleteRequirement(_ id: UUID, of agreementID: UUID, on connection: Connection) async throws -> String? {
+        try await connection.query("DELETE FROM avrop.requirement WHERE id = \(id) AND agreement_id = \(agreementID) RETURNING code")
+            .first?.decode("code", as: String.self)
+    }
+
     /// The agreements with `supplierID` on one of their lots, in any standing.
     public func agreements(withSupplier supplierID: UUID, on connection: Connection) async throws -> Set<UUID> {
         Set(try await connection.query("""

@@ -83,6 +83,21 @@ struct AgreementManagementPages: Sendable {
                 )
             }
         }
+        router.post("/agreements/{id}/lots/{lot}/remove") { request, context in
+            _ = try await Form.read(request, context, as: Form.Empty.self)
+            return try await step(context) { id, actor in
+                let lot = try context.pathID("lot")
+                // The lot must belong to the agreement of the path.
+                guard try await agreements.details(id, for: actor).lots.contains(where: { $0.id == lot }) else { throw AgreementError.notFound }
+                try await agreements.removeLot(lot, by: actor)
+            }
+        }
+        router.post("/agreements/{id}/requirements/{requirement}/remove") { request, context in
+            _ = try await Form.read(request, context, as: Form.Empty.self)
+            return try await step(context) { id, actor in
+                try await agreements.removeRequirement(try context.pathID("requirement"), from: id, by: actor)
+            }
+        }
         router.post("/agreements/{id}/activate") { request, context in
             _ = try await Form.read(request, context, as: Form.Empty.self)
             return try await step(context) { id, actor in _ = try await agreements.activate(id, by: actor) }

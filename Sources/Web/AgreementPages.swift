@@ -89,7 +89,7 @@ struct AgreementPages: Sendable {
                 "method": renderer.text("method_\(lot.method.rawValue)"), "explanation": explanation,
                 "dialogue": renderer.text(lot.dialogueAllowed ? "lot_dialogue_yes" : "lot_dialogue_no"),
                 "tenderDays": lot.minimumTenderDays, "suppliers": suppliers,
-                "requirements": requirementRows(details.requirements.filter { $0.lotID == lot.id }),
+                "requirements": requirementRows(details.requirements.filter { $0.lotID == lot.id }, removable: manage && agreement.status == .draft),
                 "hasRequirements": details.requirements.contains { $0.lotID == lot.id },
             ]
         }
@@ -98,7 +98,7 @@ struct AgreementPages: Sendable {
             "status": renderer.text("status_\(agreement.status.rawValue)"), "validity": validity(agreement.terms),
             "ceiling": MoneyText.kronor(agreement.terms.ceilingOre, language), "innovationStep": agreement.terms.innovationStep,
             "terminationReason": agreement.terminationReason ?? "", "lots": lots,
-            "requirements": requirementRows(details.requirements.filter { $0.lotID == nil }),
+            "requirements": requirementRows(details.requirements.filter { $0.lotID == nil }, removable: manage && agreement.status == .draft),
             "hasRequirements": details.requirements.contains { $0.lotID == nil },
             "eligibility": renderer.text(agreement.terms.eligibility == .allAuthorities ? "agreement_all_authorities" : "agreement_listed_authorities"),
         ]
@@ -116,13 +116,13 @@ struct AgreementPages: Sendable {
         return values
     }
 
-    private func requirementRows(_ requirements: [Requirement]) -> [[String: Any]] {
+    private func requirementRows(_ requirements: [Requirement], removable: Bool) -> [[String: Any]] {
         requirements.map { requirement in
             let kind: String = switch requirement.kind {
             case .mandatory: renderer.text("requirement_mandatory")
             case .weighted(let low, let high): renderer.text("requirement_weighted") + " \(low)–\(high) %"
             }
-            return ["code": requirement.code, "text": requirement.text, "kind": kind,
+            return ["requirementID": requirement.id.uuidString.lowercased(), "removable": removable, "code": requirement.code, "text": requirement.text, "kind": kind,
                     "category": renderer.text("category_\(requirement.category.rawValue)"), "indicator": requirement.indicator ?? ""]
         }
     }

@@ -40,6 +40,11 @@ struct AgreementAPITests {
             let etag = try #require(created.2[.eTag])
             #expect(try await call(.get, "/api/v1/framework-agreements/\(id)", auth: false).0 == .notFound, "a draft is not public")
             let lot = try await call(.post, "/api/v1/framework-agreements/\(id)/lots", ["number": 1, "title": "Digitala tjänster", "callOffMethod": "rankedCascade"])
+            // A lot added by mistake comes out of the draft again (204), once.
+            let mistaken = try await call(.post, "/api/v1/framework-agreements/\(id)/lots", ["number": 9, "title": "Fel", "callOffMethod": "rankedCascade"])
+            let mistakenID = try #require(mistaken.1["id"] as? String)
+            #expect(try await call(.delete, "/api/v1/framework-agreements/\(id)/lots/\(mistakenID)").0 == .noContent)
+            #expect(try await call(.delete, "/api/v1/framework-agreements/\(id)/lots/\(mistakenID)").0 == .notFound)
             #expect(lot.0 == .created)
             let lotID = try #require(lot.1["id"] as? String)
             // The lot changed the agreement: the ETag read before it is stale.

@@ -42,7 +42,14 @@ struct AgreementManagementPageTests {
             try await manager.get(path)
             #expect(try await manager.post(path + "/requirements", ["code": "K1", "text": "Fordonen ska vara eldrivna.", "kind": "mandatory",
                                                                     "category": "environment", "frequency": "yearly", "lot": ""]).status == .seeOther)
+            // A wrong requirement comes out again while the agreement is a draft.
             try await manager.get(path)
+            #expect(try await manager.post(path + "/requirements", ["code": "K9", "text": "Felskrivet krav", "kind": "mandatory",
+                                                                    "category": "quality", "frequency": "none", "lot": ""]).status == .seeOther)
+            let wrong = try await manager.get(path)
+            let k9 = try #require(wrong.html.firstMatch(of: /\/requirements\/([0-9a-f-]{36})\/remove"[^>]*>\s*<input[^>]*>\s*<button[^>]*K9/).map { String($0.1) })
+            #expect(try await manager.post(path + "/requirements/\(k9)/remove").status == .seeOther)
+            #expect(!(try await manager.get(path).html.contains("Felskrivet krav")))
             #expect(try await manager.post(path + "/activate").status == .seeOther)
 
             // Active: public, no more suppliers (R3), but suspension with a reason works, and so does terminating.

@@ -204,6 +204,43 @@ struct AgreementServiceTests {
         }
     }
 
+    @Test func aDraftsLotsAndRequirementsComeOutAgainButNothingOnceActive() async throws {
+        try await withWorld { world in
+            let (agreement, lot) = try await completeDraft(world)
+            let before = try await world.service.details(agreement.id, for: world.manager)
+            let u2 = try #require(before.requirements.first { $0.code == "U2" })
+            await #expect(throws: AgreementError.notFound) { try await world.service.removeRequirement(u2.id, from: agreement.id, by: world.otherManager) }
+            await #expect(throws: AgreementError.notFound) { try await world.service.removeLot(lot.id, by: world.otherManager) }
+            try await world.service.removeRequirement(u2.id, from: agreement.id, by: world.manager)
+            await #expect(throws: AgreementError.notFound) { try await world.service.removeRequirement(u2.id, from: agreement.id, by: world.manager) }
+            try await world.service.removeLot(lot.id, by: world.manager)
+            let after = try await world.service.details(agreement.id, for: world.manager)
+            #expect(after.lots.isEmpty)
+            #expect(after.suppliers.isEmpty, "the lot's suppliers went with it")
+            #expect(after.requirements.map(\.code) == ["K1"], "and its requirements; the agreement's own stay")
+            let actions = try await world.owner.withConnection { connection in
+                try await connection.query("""
+                    SELECT action FROM avrop.audit_event WHERE stream = \("framework-agreement/\(agreement.id.uuidString.lowercased())") ORDER BY sequence
+                    """).map { try $0.decode("action", as: String.self) }
+            }
+            #expect(actions.suffix(2) == ["requirement.removed", "lot.removed"])
+
+            // Once active: refused by the service, and by row-level security on its own.
+            let second = try await world.service.create(terms("IC-2026-02"), by: world.manager)
+            let secondLot = try await world.service.addLot(to: second.id, number: 1, title: "Område", method: .renewedCompetition, by: world.manager)
+            try await world.service.addSupplier(world.suppliers[0].id, to: secondLot.id, rank: nil, by: world.manager)
+            let k1 = try await world.service.addRequirement(to: second.id, lotID: nil, code: "K1", text: "Krav", kind: .mandatory,
+                                                          category: .quality, by: world.manager)
+            _ = try await world.service.activate(second.id, by: world.manager)
+            await #expect(throws: AgreementError.notDraft) { try await world.service.removeRequirement(k1.id, from: second.id, by: world.manager) }
+            await #expect(throws: AgreementError.notDraft) { try await world.service.removeLot(secondLot.id, by: world.manager) }
+            let deleted = try await world.app.withTransaction(settings: world.manager.transactionSettings) { connection in
+                try await connection.execute("DELETE FROM avrop.requirement WHERE id = \(k1.id)")
+            }
+            #expect(deleted == 0)
+        }
+    }
+
     /// DESIGN §4: an ended agreement is read by its owner, by authorities and by the suppliers that were on
     /// it; another central purchasing body and a supplier that was not on it get 404, in both walls.
     @Test func anEndedAgreementIsReadByAuthoritiesAndItsOwnSuppliersOnly() async throws {
