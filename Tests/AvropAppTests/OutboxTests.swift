@@ -89,14 +89,26 @@ struct OutboxTests {
         }
     }
 
+    /// A live webhook receiver answering `status`, the supplier organisation's admin, and a webhook of
+    /// theirs registered to the receiver; the app's pool is closed afterwards.
+    private func withWebhook(
+        _ accounts: TestApp.Accounts, answering status: HTTPResponse.Status = .ok,
+        _ body: @Sendable (Receiver, ConnectionPool, Actor, WebhookAdministration.Registered) async throws -> Void
+    ) async throws {
+        let receiver = Receiver(status: status)
+        try await receiver.run { port in
+            let app = ConnectionPool(configuration: accounts.configuration.with("user", "avrop_app"), maximumConnections: 4)
+            let admin = try await admin(accounts, of: accounts.supplier, email: "admin@innovera.example")
+            let registered = try await WebhookAdministration(pool: app).register(url: "http://127.0.0.1:\(port)/hook", by: admin)
+            receiver.secret.withLock { $0 = registered.secret }
+            try await body(receiver, app, admin, registered)
+            await app.close()
+        }
+    }
+
     @Test func twoWorkersSideBySideDeliverEverySignedWebhookOnce() async throws {
         try await TestApp.with { _, accounts in
-            let receiver = Receiver()
-            try await receiver.run { port in
-                let app = ConnectionPool(configuration: accounts.configuration.with("user", "avrop_app"), maximumConnections: 4)
-                let admin = try await admin(accounts, of: accounts.supplier, email: "admin@innovera.example")
-                let registered = try await WebhookAdministration(pool: app).register(url: "http://127.0.0.1:\(port)/hook", by: admin)
-                receiver.secret.withLock { $0 = registered.secret }
+            try await withWebhook(accounts) { receiver, app, admin, registered in
                 let count = 40
                 try await app.withTransaction(settings: admin.transactionSettings) { connection in
                     for number in 0..<count {
@@ -128,19 +140,13 @@ struct OutboxTests {
                 #expect(WebhookSender.verify(header: header, secret: registered.secret, body: body))
                 #expect(!WebhookSender.verify(header: header, secret: registered.secret, body: Data(#"{"kind":"other"}"#.utf8)))
                 #expect(!WebhookSender.verify(header: header, secret: "whsec_wrong", body: body))
-                await app.close()
             }
         }
     }
 
     @Test func aCommittedMessageWakesTheWorkerWithoutWaitingForItsPoll() async throws {
         try await TestApp.with { _, accounts in
-            let receiver = Receiver()
-            try await receiver.run { port in
-                let app = ConnectionPool(configuration: accounts.configuration.with("user", "avrop_app"), maximumConnections: 4)
-                let admin = try await admin(accounts, of: accounts.supplier, email: "admin@innovera.example")
-                let registered = try await WebhookAdministration(pool: app).register(url: "http://127.0.0.1:\(port)/hook", by: admin)
-                receiver.secret.withLock { $0 = registered.secret }
+            try await withWebhook(accounts) { receiver, app, admin, registered in
                 // A poll once a minute: only the database's notification can bring the message in time.
                 let worker = OutboxWorker(pool: app, mailer: nil, pollInterval: .seconds(60), logger: Logger(label: "test"))
                 let listener = NotificationListener(configuration: accounts.configuration.with("user", "avrop_app"), channels: [OutboxWorker.channel])
@@ -158,19 +164,13 @@ struct OutboxTests {
                 #expect(ContinuousClock.now - started < .seconds(10), "delivered without waiting for the minute's poll")
                 running.cancel()
                 await running.value
-                await app.close()
             }
         }
     }
 
     @Test func failingDeliveriesAreRetriedThenDeadLetteredForTheOrganizationsAdmins() async throws {
         try await TestApp.with { _, accounts in
-            let receiver = Receiver(status: .internalServerError)
-            try await receiver.run { port in
-                let app = ConnectionPool(configuration: accounts.configuration.with("user", "avrop_app"), maximumConnections: 2)
-                let admin = try await admin(accounts, of: accounts.supplier, email: "admin@innovera.example")
-                let registered = try await WebhookAdministration(pool: app).register(url: "http://127.0.0.1:\(port)/hook", by: admin)
-                receiver.secret.withLock { $0 = registered.secret }
+            try await withWebhook(accounts, answering: .internalServerError) { receiver, app, admin, registered in
                 try await app.withTransaction(settings: admin.transactionSettings) { connection in
                     try await Notifier.notify(users: [], organizations: [accounts.supplier.id], kind: "test.event", on: connection)
                 }
@@ -189,7 +189,6 @@ struct OutboxTests {
                 await #expect(throws: IdentityError.notFound) { try await DeadLetters(pool: app).list(by: eva) }
                 await #expect(throws: IdentityError.notFound) { try await WebhookAdministration(pool: app).list(by: eva) }
                 await #expect(throws: IdentityError.notFound) { try await WebhookAdministration(pool: app).disable(registered.webhook.id, by: otherAdmin) }
-                await app.close()
             }
         }
     }
