@@ -37,8 +37,10 @@ final class WakeSignal: Sendable {
         // A cancelled task (the service stopping) stops waiting at once.
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
+                // Read before taking the lock: nothing that might wait on the task's own state happens under it.
+                let cancelled = Task.isCancelled
                 let ready = state.withLock { state -> Bool in
-                    if state.pending || Task.isCancelled {
+                    if state.pending || cancelled {
                         state.pending = false
                         return true
                     }

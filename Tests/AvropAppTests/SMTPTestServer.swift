@@ -34,9 +34,18 @@ final class SMTPTestServer: @unchecked Sendable {
         throw Failure(description: "aiosmtpd did not start (pip install aiosmtpd): \(log)")
     }
 
+    /// Stops the server without ever blocking for long: SIGTERM, up to two seconds for it to go, then SIGKILL.
     func stop() {
         kill(process, SIGTERM)
-        _ = try? ChildProcess.wait(process)
+        var status: Int32 = 0
+        for _ in 0..<100 {
+            if waitpid(process, &status, WNOHANG) != 0 { break }
+            usleep(20_000)
+        }
+        if waitpid(process, &status, WNOHANG) == 0 {
+            kill(process, SIGKILL)
+            _ = waitpid(process, &status, 0)
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
