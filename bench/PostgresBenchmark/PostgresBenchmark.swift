@@ -59,18 +59,20 @@ struct PostgresBenchmark {
             // counting, so that a noisy neighbour on the machine does not decide the figure.
             for prepared in [true, false] {
                 let mode = prepared ? "prepared" : "extended"
-                var reference = 0.0
-                var ours = (throughput: 0.0, p50: 0.0, p99: 0.0)
+                var reference = (throughput: 0.0, cpu: 0.0)
+                var ours = (throughput: 0.0, p50: 0.0, p99: 0.0, cpu: 0.0)
                 var configuration = cluster.configuration()
                 configuration.preparedStatements = prepared
                 for _ in 0..<rounds {
-                    reference = max(reference, try pgbench(cluster, benchCase, mode: mode))
+                    let theirs = try pgbench(cluster, benchCase, mode: mode)
+                    if theirs.throughput > reference.throughput { reference = theirs }
                     let round = try await measure(configuration, benchCase)
                     if round.throughput > ours.throughput { ours = round }
                 }
-                let ratio = ours.throughput / reference
-                line += " [\(mode)] pgbench \(format(reference)) tps, ours \(format(ours.throughput)) tps"
-                    + " (p50 \(format(ours.p50)) ms, p99 \(format(ours.p99)) ms), ratio \(format(ratio));"
+                let ratio = ours.throughput / reference.throughput
+                line += " [\(mode)] pgbench \(format(reference.throughput)) tps, ours \(format(ours.throughput)) tps"
+                    + " (p50 \(format(ours.p50)) ms, p99 \(format(ours.p99)) ms), ratio \(format(ratio)),"
+                    + " client CPU µs/statement pgbench \(format(reference.cpu)) ours \(format(ours.cpu));"
                 if prepared == PostgresConfiguration.environment.preparedStatements { worst = min(worst, ratio) }
             }
             print(line)
@@ -79,7 +81,8 @@ struct PostgresBenchmark {
     }
 
     /// Our side: `clients` tasks, each with its own pooled connection, looping for the duration.
-    static func measure(_ configuration: PostgresConfiguration, _ benchCase: Case) async throws -> (throughput: Double, p50: Double, p99: Double) {
+    /// The CPU time spent by the client: ours the process's own, pgbench's collected with the child.
+    static func measure(_ configuration: PostgresConfiguration, _ benchCase: Case) async throws -> (throughput: Double, p50: Double, p99: Double, cpu: Double) {
         let pool = ConnectionPool(configuration: configuration, maximumConnections: benchCase.clients)
         // Open every connection before the clock starts, as pgbench's figure excludes connection time.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -89,6 +92,7 @@ struct PostgresBenchmark {
             try await group.waitForAll()
         }
         let deadline = ContinuousClock.now + .seconds(seconds)
+        let cpuBefore = cpuSeconds(RUSAGE_SELF.rawValue)
         let started = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for client in 0..<benchCase.clients {
@@ -113,15 +117,25 @@ struct PostgresBenchmark {
             return all
         }
         let elapsed = ContinuousClock.now - started
+        let cpu = cpuSeconds(RUSAGE_SELF.rawValue) - cpuBefore
         await pool.close()
         let sorted = latencies.sorted()
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        return (Double(sorted.count) / (milliseconds(elapsed) / 1000), percentile(0.5), percentile(0.99))
+        let perStatement = sorted.isEmpty ? 0 : cpu / Double(sorted.count) * 1e6
+        return (Double(sorted.count) / (milliseconds(elapsed) / 1000), percentile(0.5), percentile(0.99), perStatement)
+    }
+
+    /// User and system CPU seconds of this process (`RUSAGE_SELF`) or of its reaped children (`RUSAGE_CHILDREN`).
+    static func cpuSeconds(_ who: Int32) -> Double {
+        var usage = rusage()
+        getrusage(who, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// pgbench's throughput for the same statement in protocol `mode` (`prepared` or `extended`), without
     /// connection time.
-    static func pgbench(_ cluster: LocalCluster, _ benchCase: Case, mode: String) throws -> Double {
+    static func pgbench(_ cluster: LocalCluster, _ benchCase: Case, mode: String) throws -> (throughput: Double, cpu: Double) {
         let script = "/tmp/avrop-bench-\(getpid())-\(benchCase.name).sql"
         try benchCase.pgbenchScript.write(toFile: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: script) }
@@ -132,13 +146,16 @@ struct PostgresBenchmark {
         ]
         // Not Foundation's Process: it starts children with the signals of its thread blocked, and pgbench's
         // -T runs on SIGALRM.
+        let cpuBefore = cpuSeconds(RUSAGE_CHILDREN.rawValue)
         let text = ChildProcess.output(arguments) ?? ""
+        let cpu = cpuSeconds(RUSAGE_CHILDREN.rawValue) - cpuBefore
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
               let value = Double(line.dropFirst("tps = ".count).prefix { $0 != " " })
         else {
             throw BenchmarkError(message: "pgbench printed no tps:\n\(text)")
         }
-        return value
+        // pgbench runs for `seconds`; its statements are its throughput times that.
+        return (value, cpu / (value * seconds) * 1e6)
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
