@@ -30,9 +30,24 @@ public struct WebhookSender: Sendable {
         request.setValue("Avrop", forHTTPHeaderField: "User-Agent")
         request.setValue(String(deliveryID), forHTTPHeaderField: "Avrop-Delivery")
         request.setValue(Self.signature(secret: secret, timestamp: Int(now.timeIntervalSince1970), body: body), forHTTPHeaderField: "Avrop-Signature")
-        let (_, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let status = try await Self.send(request)
         guard (200..<300).contains(status) else { throw Failure(description: "the webhook answered HTTP \(status)") }
+    }
+
+    /// Sends `request` and returns the HTTP status. Not `URLSession.data(for:)`: on Linux, cancelling the
+    /// task that awaits it (the outbox worker stopping) calls `URLSessionTask.cancel()` under the task's
+    /// status lock, which deadlocks against the session's queue resuming the same task. Here the task's
+    /// cancellation does not reach the request, which ends by itself within `timeoutInterval`.
+    private static func send(_ request: URLRequest) async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            URLSession.shared.dataTask(with: request) { _, response, error in
+                if let error {
+                    continuation.resume(throwing: error)
+                } else {
+                    continuation.resume(returning: (response as? HTTPURLResponse)?.statusCode ?? 0)
+                }
+            }.resume()
+        }
     }
 
     /// The `Avrop-Signature` header value.
