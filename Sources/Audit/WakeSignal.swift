@@ -37,7 +37,8 @@ final class WakeSignal: Sendable {
         // A cancelled task (the service stopping) stops waiting at once.
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                // Read before taking the lock: nothing that might wait on the task's own state happens under it.
+                // Read outside the lock: `onCancel` takes this lock while the runtime holds the task's status
+                // lock, so nothing about the task itself is asked for under it.
                 let cancelled = Task.isCancelled
                 let ready = state.withLock { state -> Bool in
                     if state.pending || cancelled {

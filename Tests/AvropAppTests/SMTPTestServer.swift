@@ -38,11 +38,12 @@ final class SMTPTestServer: @unchecked Sendable {
     func stop() {
         kill(process, SIGTERM)
         var status: Int32 = 0
-        for _ in 0..<100 {
-            if waitpid(process, &status, WNOHANG) != 0 { break }
-            usleep(20_000)
+        var reaped = false
+        for _ in 0..<100 where !reaped {
+            reaped = waitpid(process, &status, WNOHANG) != 0
+            if !reaped { usleep(20_000) }
         }
-        if waitpid(process, &status, WNOHANG) == 0 {
+        if !reaped {
             kill(process, SIGKILL)
             _ = waitpid(process, &status, 0)
         }
