@@ -9,7 +9,7 @@ import Postgres
 struct APIHandlers: APIProtocol {
     let pool: ConnectionPool
     let tokens: TokenAuthentication
-    /// Shared by every request, with its result cache.
+    /// Shared by every request, with its index of the catalogue.
     let catalogue: Catalogue
     /// Evidence documents, with the configured size limit.
     let documents: SolutionDocuments

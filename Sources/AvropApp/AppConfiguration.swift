@@ -20,8 +20,6 @@ public struct AppConfiguration: Sendable {
     public var mailFrom: String
     /// The largest document an upload may carry (413 beyond).
     public var maximumDocumentBytes: Int
-    /// How many catalogue searches each process keeps (0 keeps none; see `Catalogue`).
-    public var catalogueCacheCapacity: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -33,8 +31,7 @@ public struct AppConfiguration: Sendable {
         demo: Bool = false,
         smtpURL: String? = nil,
         mailFrom: String = "Avrop <noreply@avrop.se>",
-        maximumDocumentBytes: Int = 25 << 20,
-        catalogueCacheCapacity: Int = 1_000
+        maximumDocumentBytes: Int = 25 << 20
     ) {
         self.host = host
         self.port = port
@@ -46,6 +43,5 @@ public struct AppConfiguration: Sendable {
         self.smtpURL = smtpURL
         self.mailFrom = mailFrom
         self.maximumDocumentBytes = maximumDocumentBytes
-        self.catalogueCacheCapacity = catalogueCacheCapacity
     }
 }

@@ -44,7 +44,7 @@ public func buildRouter(
     router.add(middleware: DatabaseBusyMiddleware(apiRoutes: apiRoutes))
     router.add(middleware: APIBodyLimitMiddleware(documentBytes: maximumDocumentBytes))
     let sessions = SessionAuthentication(pool: database.pool)
-    let catalogue = Catalogue(pool: database.pool, cacheCapacity: configuration.catalogueCacheCapacity)
+    let catalogue = Catalogue(pool: database.pool)
     let documents = SolutionDocuments(pool: database.pool, maximumBytes: maximumDocumentBytes)
     let tokens = TokenAuthentication(pool: database.pool)
     router.add(middleware: WebSessionMiddleware(sessions: sessions))

@@ -79,48 +79,139 @@ public struct Catalogue: Sendable {
     }
 
     public let pool: ConnectionPool
-    private let cache: CatalogueCache
+    private let index: CatalogueIndexKeeper
 
-    /// A catalogue with its own result cache (`cacheCapacity` searches; 0 keeps none): make one per
-    /// process and share it, so that every request profits from what the others searched.
-    public init(pool: ConnectionPool, cacheCapacity: Int = 1_000) {
+    /// A catalogue with its own in-memory index: make one per process and share it.
+    public init(pool: ConnectionPool) {
         self.pool = pool
-        self.cache = CatalogueCache(capacity: cacheCapacity)
+        self.index = CatalogueIndexKeeper(pool: pool)
     }
 
     public func search(_ query: Query) async throws -> Result {
         let text = String(query.text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
         let limit = min(max(query.limit, 1), 100)
-        let key = CatalogueCache.Key(query: query, text: text, limit: limit)
-        // A kept result costs one statement: the generation now committed.
-        let now = try await pool.withConnection { try await stamp(on: $0) }
-        if let kept = cache.result(for: key, generation: now.generation, day: now.day) { return kept }
-        // Repeatable read: the generation and the search see one snapshot, so the result is kept under the
-        // generation it shows (read committed could count a change that the generation read before missed).
+        let cursor = try query.cursor.map(CatalogueCursor.init(encoded:))
+        // The index answers when it is of the generation and day that the database shows. Between reading
+        // them and reading the page the catalogue may change; then the index of the new generation answers.
+        tries: for _ in 0..<3 {
+            let (stamp, words) = try await pool.withConnection { try await Self.stamp(words: text, on: $0) }
+            let index = try await self.index.index(for: stamp)
+            guard index.stamp == stamp else { continue }
+            switch try await search(query, text: text, words: words, cursor: cursor, limit: limit, in: index) {
+            case .found(let result): return result
+            case .changed: continue
+            case .askDatabase: break tries
+            }
+        }
+        // A query the index does not read, or a catalogue changing under every try: the database answers. Repeatable read: the search and its counts see one snapshot.
         return try await pool.withTransaction(isolation: .repeatableRead) { connection in
-            let snapshot = try await stamp(on: connection)
-            if let kept = cache.result(for: key, generation: snapshot.generation, day: snapshot.day) { return kept }
-            let result = try await search(query, text: text, limit: limit, on: connection)
-            cache.store(result, for: key, generation: snapshot.generation, day: snapshot.day)
-            return result
+            try await search(query, text: text, limit: limit, on: connection)
         }
     }
 
-    /// The catalogue's generation and today's date in Sweden, as `connection` sees them.
-    private func stamp(on connection: Connection) async throws -> (generation: Int64, day: String) {
+    private enum IndexAnswer {
+        case found(Result)
+        /// The catalogue changed since the index: the next index answers.
+        case changed
+        /// The database answers (a query the index does not read).
+        case askDatabase
+    }
+
+    /// The search answered from `index`, with the page's rows from the database.
+    private func search(_ query: Query, text: String, words: String, cursor: CatalogueCursor?, limit: Int,
+                        in index: CatalogueIndex) async throws -> IndexAnswer {
+        var parsed: TextQuery.Parsed?
+        if !text.isEmpty {
+            guard let read = TextQuery.parse(words) else { return .askDatabase }
+            if case .some(let tree) = read, !tree.isIndexable { return .askDatabase }
+            parsed = read
+        }
+        let sortByScore = query.sort == .relevance && !text.isEmpty
+        var found = index.search(parsed, query, sortByScore: sortByScore, after: cursor, limit: limit)
+        var fuzzy = false
+        var marked = words
+        // Nothing for plain words: perhaps a misspelling. Then the words are looked for in similar spellings,
+        // among plain words only: a query with a phrase, `or` or `-word` meant exactly what it said.
+        if found.total == 0, case .some(let tree)? = parsed, Self.isPlain(text) {
+            fuzzy = true
+            guard let similar = index.similar(to: tree) else {
+                return .found(Result(hits: [], fuzzy: true, total: 0, facets: [:], next: nil))
+            }
+            found = index.search(.some(similar.query), query, sortByScore: sortByScore, after: cursor, limit: limit, factors: similar.factors)
+            marked = similar.query.text
+        }
+        let ids = found.page.map { index.ids[Int($0.document)] }
+        let headline: SQL = text.isEmpty
+            ? "left(s.summary, 300)"
+            : "ts_headline('swedish', s.name || '. ' || s.summary || ' ' || s.description, \(marked)::tsquery, \(Self.headlineOptions))"
+        // One statement, so one snapshot: the generation and day read with the page are those of its rows.
+        let rows = try await pool.withConnection { connection in
+            try await connection.query("""
+                SELECT c.generation, ((now() AT TIME ZONE 'Europe/Stockholm')::date)::text AS day, p.id, p.name, p.summary, p.tags, p.snippet
+                FROM avrop.catalogue_generation c LEFT JOIN LATERAL (
+                    SELECT s.id, s.name, s.summary, s.tags, \(headline) AS snippet FROM avrop.catalogue_solution s WHERE s.id = ANY(\(ids))
+                ) p ON true
+                """)
+        }
+        guard let first = rows.first,
+              CatalogueIndex.Stamp(generation: try first.decode("generation", as: Int64.self), day: try first.decode("day", as: String.self)) == index.stamp
+        else { return .changed }
+        var details: [UUID: Row] = [:]
+        for row in rows {
+            if let id = try row.decode("id", as: UUID?.self) { details[id] = row }
+        }
+        var hits: [(Hit, Int32, Double)] = []
+        for (document, score) in found.page {
+            let d = Int(document)
+            // Always there, being of the same generation; a change made behind the generation's back is not shown.
+            guard let row = details[index.ids[d]] else { continue }
+            let lot = index.lots[Int(index.lotOf[d])]
+            hits.append((Hit(
+                id: index.ids[d], name: try row.decode("name", as: String.self), summary: try row.decode("summary", as: String.self),
+                supplierName: index.suppliers[Int(index.supplierOf[d])].name, agreementTitle: index.agreements[Int(lot.agreement)].name,
+                lotNumber: lot.number, lotTitle: lot.title, innovationType: CatalogueIndex.types[Int(index.typeOf[d])], trl: Int(index.trlOf[d]),
+                tags: try row.decode("tags", as: [String].self), snippet: Self.markedHTML(try row.decode("snippet", as: String.self))
+            ), document, score))
+        }
+        var next: String?
+        if found.page.count > limit {
+            hits = Array(hits.prefix(limit))
+            if let last = found.page.dropLast().last {
+                let d = Int(last.document)
+                next = CatalogueCursor(score: sortByScore ? last.score : 0, time: Date(timeIntervalSince1970: Double(index.decidedOf[d]) / 1_000_000),
+                                       id: index.ids[d]).encoded
+            }
+        }
+        return .found(Result(hits: hits.map(\.0), fuzzy: fuzzy, total: found.total, facets: found.facets, next: next))
+    }
+
+    /// Whether `text` is plain words: misspellings are looked for only among those, since a query with a
+    /// phrase, `or` or `-word` meant exactly what it said.
+    static func isPlain(_ text: String) -> Bool {
+        !text.contains("\"") && !text.lowercased().contains(" or ") && !text.split(separator: " ").contains { $0.hasPrefix("-") }
+    }
+
+    /// The catalogue's generation and today's date in Sweden, as `connection` sees them, with `text` as the
+    /// database reads it (`websearch_to_tsquery`).
+    static func stamp(words text: String, on connection: Connection) async throws -> (CatalogueIndex.Stamp, String) {
         let row = try await connection.query("""
-            SELECT generation, ((now() AT TIME ZONE 'Europe/Stockholm')::date)::text AS day FROM avrop.catalogue_generation
+            SELECT generation, ((now() AT TIME ZONE 'Europe/Stockholm')::date)::text AS day,
+                   websearch_to_tsquery('swedish', \(text))::text AS words
+            FROM avrop.catalogue_generation
             """).first
-        return (try row?.decode("generation", as: Int64.self) ?? 0, try row?.decode("day", as: String.self) ?? "")
+        return (CatalogueIndex.Stamp(generation: try row?.decode("generation", as: Int64.self) ?? 0, day: try row?.decode("day", as: String.self) ?? ""),
+                try row?.decode("words", as: String.self) ?? "")
+    }
+
+    /// The catalogue's generation and today's date in Sweden, as `connection` sees them.
+    static func stamp(on connection: Connection) async throws -> CatalogueIndex.Stamp {
+        try await stamp(words: "", on: connection).0
     }
 
     private func search(_ query: Query, text: String, limit: Int, on connection: Connection) async throws -> Result {
         if !text.isEmpty {
             let exact = try await run(query, text: text, fuzzy: false, limit: limit, on: connection)
-            // Misspellings are looked for only among plain words: a query with a phrase, `or` or `-word`
-            // meant exactly what it said.
-            let plain = !text.contains("\"") && !text.lowercased().contains(" or ") && !text.split(separator: " ").contains { $0.hasPrefix("-") }
-            if exact.total > 0 || query.cursor != nil || !plain { return exact }
+            if exact.total > 0 || query.cursor != nil || !Self.isPlain(text) { return exact }
             // Similar spellings: a lower bar than pg_trgm's default 0.6, for one or two wrong letters.
             try await connection.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.45', true)")
             return try await run(query, text: text, fuzzy: true, limit: limit, on: connection)

@@ -1,0 +1,248 @@
+import Foundation
+
+/// The public catalogue in memory, as one generation of the database shows it on one day: every visible
+/// solution's words (the lexemes and positions of its `search_vector`, stemmed by PostgreSQL), facets and
+/// sort keys, so that a search scores, counts and pages all of its matches in microseconds.
+///
+/// Why in memory: PostgreSQL answers `@@` through its GIN index quickly, but the ranking and the facet counts
+/// need every matching row from the heap (a common word matches tens of thousands), which took 100–300 ms
+/// per search over 100,000 solutions (see `bench/run catalogue`). Here the matching set is a bitset over
+/// posting lists, and only the page's rows come from the database.
+///
+/// Relevance is the sum, over the query's words found in the solution, of the weights of where they occur
+/// (name 1.0, summary 0.4, description 0.2, tags 0.1, PostgreSQL's default weights), divided by
+/// log2(1 + the solution's length in words), as `ts_rank` with normalisation 1 does.
+final class CatalogueIndex: Sendable {
+    /// The generation and day this index shows.
+    struct Stamp: Equatable, Sendable {
+        let generation: Int64
+        let day: String
+    }
+
+    struct Lot: Sendable {
+        let id: UUID
+        let agreement: Int32
+        let number: Int
+        let title: String
+    }
+
+    struct Named: Sendable {
+        let id: UUID
+        let name: String
+    }
+
+    /// The documents with one lexeme, in document order, with each document's positions of the lexeme.
+    struct Postings: Sendable {
+        var documents: [Int32] = []
+        var weights: [Float] = []
+        /// `positions[offsets[i]..<offsets[i + 1]]` are document i's positions (ascending).
+        var offsets: [Int32] = [0]
+        var positions: [UInt16] = []
+
+        func positions(of document: Int32) -> ArraySlice<UInt16>? {
+            var low = 0
+            var high = documents.count
+            while low < high {
+                let middle = (low + high) / 2
+                if documents[middle] < document { low = middle + 1 } else { high = middle }
+            }
+            guard low < documents.count, documents[low] == document else { return nil }
+            return positions[Int(offsets[low])..<Int(offsets[low + 1])]
+        }
+    }
+
+    /// A visible solution, as read to build the index.
+    struct Entry {
+        let id: UUID
+        let lot: UUID
+        let supplier: UUID
+        let innovationType: Solution.InnovationType
+        let trl: Int
+        /// Microseconds since 1970, as the cursor keeps them.
+        let decided: Int64
+        /// `search_vector::text`.
+        let vector: String
+    }
+
+    let stamp: Stamp
+    let lots: [Lot]
+    let agreements: [Named]
+    let suppliers: [Named]
+    // One element per document.
+    let ids: [UUID]
+    /// The uuid's bytes as two big-endian numbers: PostgreSQL orders uuids by their bytes.
+    let idKeys: [(UInt64, UInt64)]
+    let lotOf: [Int32]
+    /// Each lot's agreement (by number), for the loop that counts facets.
+    let agreementOf: [Int32]
+    let supplierOf: [Int32]
+    /// Positions in `types`.
+    let typeOf: [UInt8]
+    let trlOf: [UInt8]
+    let decidedOf: [Int64]
+    let normOf: [Double]
+    let lexemes: [String: Int32]
+    let lexemeNames: [String]
+    let postings: [Postings]
+    /// For similar spellings: each trigram's lexemes (by number), and each lexeme's trigrams in order.
+    let lexemesWithTrigram: [Trigrams.Trigram: [Int32]]
+    let trigramsOf: [[Trigrams.Trigram]]
+
+    var count: Int { ids.count }
+
+    static let types = Solution.InnovationType.allCases
+
+    /// Builds the index of `entries`; entries whose lot or supplier is not among `lots` or `suppliers` are
+    /// left out (they are not visible).
+    init(stamp: Stamp, lots lotRows: [(id: UUID, agreement: UUID, agreementTitle: String, number: Int, title: String)],
+         suppliers supplierRows: [Named], entries: [Entry]) {
+        self.stamp = stamp
+        var agreements: [Named] = []
+        var agreementIndex: [UUID: Int32] = [:]
+        var lots: [Lot] = []
+        var lotIndex: [UUID: Int32] = [:]
+        for row in lotRows {
+            let agreement = agreementIndex[row.agreement] ?? {
+                agreements.append(Named(id: row.agreement, name: row.agreementTitle))
+                agreementIndex[row.agreement] = Int32(agreements.count - 1)
+                return Int32(agreements.count - 1)
+            }()
+            lotIndex[row.id] = Int32(lots.count)
+            lots.append(Lot(id: row.id, agreement: agreement, number: row.number, title: row.title))
+        }
+        var supplierIndex: [UUID: Int32] = [:]
+        for (position, supplier) in supplierRows.enumerated() { supplierIndex[supplier.id] = Int32(position) }
+
+        var ids: [UUID] = [], idKeys: [(UInt64, UInt64)] = [], lotOf: [Int32] = [], supplierOf: [Int32] = []
+        var typeOf: [UInt8] = [], trlOf: [UInt8] = [], decidedOf: [Int64] = [], normOf: [Double] = []
+        var lexemes: [String: Int32] = [:]
+        var postings: [Postings] = []
+        for entry in entries {
+            guard let lot = lotIndex[entry.lot], let supplier = supplierIndex[entry.supplier] else { continue }
+            let document = Int32(ids.count)
+            var length = 0
+            TSVectorText.forEachLexeme(in: entry.vector) { lexeme, positions, weight in
+                let id = lexemes[lexeme] ?? {
+                    postings.append(Postings())
+                    lexemes[lexeme] = Int32(postings.count - 1)
+                    return Int32(postings.count - 1)
+                }()
+                postings[Int(id)].documents.append(document)
+                postings[Int(id)].weights.append(weight)
+                postings[Int(id)].positions += positions
+                postings[Int(id)].offsets.append(Int32(postings[Int(id)].positions.count))
+                length += max(positions.count, 1)
+            }
+            ids.append(entry.id)
+            idKeys.append(Self.key(of: entry.id))
+            lotOf.append(lot)
+            supplierOf.append(supplier)
+            typeOf.append(UInt8(Self.types.firstIndex(of: entry.innovationType) ?? 0))
+            trlOf.append(UInt8(clamping: entry.trl))
+            decidedOf.append(entry.decided)
+            normOf.append(length > 0 ? 1 / log2(Double(length) + 1) : 1)
+        }
+        self.agreements = agreements
+        self.lots = lots
+        self.agreementOf = lots.map(\.agreement)
+        self.suppliers = supplierRows
+        self.ids = ids
+        self.idKeys = idKeys
+        self.lotOf = lotOf
+        self.supplierOf = supplierOf
+        self.typeOf = typeOf
+        self.trlOf = trlOf
+        self.decidedOf = decidedOf
+        self.normOf = normOf
+        self.lexemes = lexemes
+        self.postings = postings
+        var trigramsOf = [[Trigrams.Trigram]](repeating: [], count: postings.count)
+        var lexemeNames = [String](repeating: "", count: postings.count)
+        var lexemesWithTrigram: [Trigrams.Trigram: [Int32]] = [:]
+        for (lexeme, id) in lexemes {
+            let trigrams = Trigrams.ordered(lexeme)
+            trigramsOf[Int(id)] = trigrams
+            lexemeNames[Int(id)] = lexeme
+            for trigram in Set(trigrams) { lexemesWithTrigram[trigram, default: []].append(id) }
+        }
+        self.trigramsOf = trigramsOf
+        self.lexemeNames = lexemeNames
+        self.lexemesWithTrigram = lexemesWithTrigram
+    }
+
+    static func key(of id: UUID) -> (UInt64, UInt64) {
+        let bytes = id.uuid
+        let high = [bytes.0, bytes.1, bytes.2, bytes.3, bytes.4, bytes.5, bytes.6, bytes.7].reduce(0) { $0 << 8 | UInt64($1) }
+        let low = [bytes.8, bytes.9, bytes.10, bytes.11, bytes.12, bytes.13, bytes.14, bytes.15].reduce(0) { $0 << 8 | UInt64($1) }
+        return (high, low)
+    }
+}
+
+/// Reads PostgreSQL's text form of a `tsvector`: `'lexeme':1A,5 'other':3B`, with `''` for a quote and
+/// `\\` for a backslash inside a lexeme, weight A, B or C after a position (D is written as nothing).
+enum TSVectorText {
+    /// PostgreSQL's default weights of D, C, B and A.
+    static let weights: [Float] = [0.1, 0.2, 0.4, 1.0]
+
+    /// Calls `body` with each lexeme, its positions and the sum of the weights of its positions.
+    static func forEachLexeme(in text: String, _ body: (String, [UInt16], Float) -> Void) {
+        var text = text
+        text.withUTF8 { bytes in
+            var at = 0
+            var lexeme: [UInt8] = []
+            var positions: [UInt16] = []
+            while at < bytes.count {
+                guard bytes[at] == UInt8(ascii: "'") else { at += 1; continue }
+                at += 1
+                lexeme.removeAll(keepingCapacity: true)
+                while at < bytes.count {
+                    let byte = bytes[at]
+                    at += 1
+                    if byte == UInt8(ascii: "\\"), at < bytes.count {
+                        lexeme.append(bytes[at])
+                        at += 1
+                    } else if byte == UInt8(ascii: "'") {
+                        if at < bytes.count, bytes[at] == UInt8(ascii: "'") {
+                            lexeme.append(byte)
+                            at += 1
+                        } else {
+                            break
+                        }
+                    } else {
+                        lexeme.append(byte)
+                    }
+                }
+                positions.removeAll(keepingCapacity: true)
+                var weight: Float = 0
+                if at < bytes.count, bytes[at] == UInt8(ascii: ":") {
+                    at += 1
+                    while at < bytes.count {
+                        var position = 0
+                        while at < bytes.count, bytes[at] >= UInt8(ascii: "0"), bytes[at] <= UInt8(ascii: "9") {
+                            position = position * 10 + Int(bytes[at] - UInt8(ascii: "0"))
+                            at += 1
+                        }
+                        var weightClass = 0
+                        if at < bytes.count {
+                            switch bytes[at] {
+                            case UInt8(ascii: "A"): weightClass = 3; at += 1
+                            case UInt8(ascii: "B"): weightClass = 2; at += 1
+                            case UInt8(ascii: "C"): weightClass = 1; at += 1
+                            case UInt8(ascii: "D"): at += 1
+                            default: break
+                            }
+                        }
+                        positions.append(UInt16(clamping: position))
+                        weight += weights[weightClass]
+                        guard at < bytes.count, bytes[at] == UInt8(ascii: ",") else { break }
+                        at += 1
+                    }
+                } else {
+                    // A lexeme without positions (a stripped vector) counts once, at the lowest weight.
+                    weight = weights[0]
+                }
+                body(String(decoding: lexeme, as: UTF8.self), positions, weight)
+            }
+        }
+    }
+}
