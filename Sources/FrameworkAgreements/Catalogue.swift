@@ -350,20 +350,21 @@ public struct Catalogue: Sendable {
 
     /// ts_headline's text with its \u{1}…\u{2} marks: everything escaped for HTML, the marks as <mark>.
     static func markedHTML(_ text: String) -> String {
-        var html = ""
-        for character in text {
-            switch character {
-            case "&": html += "&amp;"
-            case "<": html += "&lt;"
-            case ">": html += "&gt;"
-            case "\"": html += "&quot;"
-            case "'": html += "&#39;"
-            case "\u{1}": html += "<mark>"
-            case "\u{2}": html += "</mark>"
-            default: html.append(character)
+        var html: [UInt8] = []
+        html.reserveCapacity(text.utf8.count + 64)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): html += "&amp;".utf8
+            case UInt8(ascii: "<"): html += "&lt;".utf8
+            case UInt8(ascii: ">"): html += "&gt;".utf8
+            case UInt8(ascii: "\""): html += "&quot;".utf8
+            case UInt8(ascii: "'"): html += "&#39;".utf8
+            case 1: html += "<mark>".utf8
+            case 2: html += "</mark>".utf8
+            default: html.append(byte)
             }
         }
-        return html
+        return String(decoding: html, as: UTF8.self)
     }
 }
 

@@ -33,40 +33,44 @@ extension CatalogueIndex {
             (sortByScore ? $0.score : Double(Int64(($0.time.timeIntervalSince1970 * 1_000_000).rounded())), Self.key(of: $0.id).0, Self.key(of: $0.id).1)
         }
         var page = TopList(capacity: limit + 1)
-        matching.forEach { document in
-            let d = Int(document)
-            let lot = Int(lotOf[d])
-            let agreement = Int(agreementOf[lot])
-            let supplier = Int(supplierOf[d])
-            let type = Int(typeOf[d])
-            guard filter.admits(lot: lot, agreement: agreement, supplier: supplier, type: type) else { return }
-            let trl = Int(trlOf[d])
-            if let band, !band.contains(trl) { return }
-            total += 1
-            agreementCounts[agreement] += 1
-            lotCounts[lot] += 1
-            supplierCounts[supplier] += 1
-            typeCounts[type] += 1
-            bandCounts[trl <= 3 ? 0 : trl <= 6 ? 1 : 2] += 1
-            let key = (sortByScore ? scores[d] * normOf[d] : Double(decidedOf[d]), idKeys[d].0, idKeys[d].1)
-            if let after, !(key < after) { return }
-            page.offer(key, document)
+        // The hot loop: every match passes here (100,000 for an empty query), so it reads local copies of the
+        // columns and walks the bitset's words itself.
+        let (lotOf, agreementOf, supplierOf, typeOf, trlOf, normOf, decidedOf, idKeys) =
+            (self.lotOf, self.agreementOf, self.supplierOf, self.typeOf, self.trlOf, self.normOf, self.decidedOf, self.idKeys)
+        for (index, word) in matching.words.enumerated() {
+            var rest = word
+            while rest != 0 {
+                let d = index << 6 | rest.trailingZeroBitCount
+                rest &= rest - 1
+                let lot = Int(lotOf[d])
+                let agreement = Int(agreementOf[lot])
+                let supplier = Int(supplierOf[d])
+                let type = Int(typeOf[d])
+                guard filter.admits(lot: lot, agreement: agreement, supplier: supplier, type: type) else { continue }
+                let trl = Int(trlOf[d])
+                if let band, !band.contains(trl) { continue }
+                total += 1
+                agreementCounts[agreement] += 1
+                lotCounts[lot] += 1
+                supplierCounts[supplier] += 1
+                typeCounts[type] += 1
+                bandCounts[trl <= 3 ? 0 : trl <= 6 ? 1 : 2] += 1
+                let key = (sortByScore ? scores[d] * normOf[d] : Double(decidedOf[d]), idKeys[d].0, idKeys[d].1)
+                if let after, !(key < after) { continue }
+                page.offer(key, Int32(d))
+            }
         }
         var facets: [String: [Catalogue.Facet]] = [:]
-        func add(_ name: String, _ facet: Catalogue.Facet) { facets[name, default: []].append(facet) }
-        for (index, count) in agreementCounts.enumerated() where count > 0 {
-            add("agreement", .init(value: agreements[index].id.uuidString.lowercased(), label: agreements[index].name, count: count))
+        func add(_ name: String, _ choices: [(value: String, label: String)], _ counts: [Int]) {
+            for (choice, count) in zip(choices, counts) where count > 0 {
+                facets[name, default: []].append(.init(value: choice.value, label: choice.label, count: count))
+            }
         }
-        for (index, count) in lotCounts.enumerated() where count > 0 {
-            add("lot", .init(value: lots[index].id.uuidString.lowercased(), label: "\(lots[index].number) \(lots[index].title)", count: count))
-        }
-        for (index, count) in supplierCounts.enumerated() where count > 0 {
-            add("supplier", .init(value: suppliers[index].id.uuidString.lowercased(), label: suppliers[index].name, count: count))
-        }
-        for (type, count) in zip(Self.types, typeCounts) where count > 0 { add("type", .init(value: type.rawValue, label: type.rawValue, count: count)) }
-        for (band, count) in zip(Catalogue.TRLBand.allCases, bandCounts) where count > 0 {
-            add("trl", .init(value: band.rawValue, label: band.rawValue, count: count))
-        }
+        add("agreement", facetChoices.agreements, agreementCounts)
+        add("lot", facetChoices.lots, lotCounts)
+        add("supplier", facetChoices.suppliers, supplierCounts)
+        add("type", Self.types.map { ($0.rawValue, $0.rawValue) }, typeCounts)
+        add("trl", Catalogue.TRLBand.allCases.map { ($0.rawValue, $0.rawValue) }, bandCounts)
         for key in facets.keys {
             facets[key]?.sort { ($0.count, $1.label) > ($1.count, $0.label) }
         }
@@ -99,10 +103,42 @@ extension CatalogueIndex {
             var candidates = Bitset(count: count, filled: true)
             for word in query.positiveWords { candidates.formIntersection(matches(.word(word))) }
             var set = Bitset(count: count, filled: false)
-            candidates.forEach { document in
-                if let found = ends(of: query, in: document), !found.ends.isEmpty { set.insert(document) }
+            if let chain = Self.chain(query) {
+                // Every word is in the catalogue, or there are no candidates.
+                let lists = chain.compactMap { lexemes[$0.word].map { postings[Int($0)] } }
+                let offsets = chain.map(\.offset)
+                candidates.forEach { document in
+                    if Self.stands(lists.compactMap { $0.positions(of: document) }, at: offsets) { set.insert(document) }
+                }
+            } else {
+                candidates.forEach { document in
+                    if let found = ends(of: query, in: document), !found.ends.isEmpty { set.insert(document) }
+                }
             }
             return set
+        }
+    }
+
+    /// A phrase of words one after the other (`a <-> b <2> c`, as quotes make them) as each word and its
+    /// offset from the first; `nil` for any other shape.
+    static func chain(_ query: TextQuery) -> [(word: String, offset: Int)]? {
+        switch query {
+        case .word(let word): return [(word, 0)]
+        case .phrase(let left, .word(let word), let distance):
+            guard let chain = chain(left), let last = chain.last else { return nil }
+            return chain + [(word, last.offset + distance)]
+        default: return nil
+        }
+    }
+
+    /// Whether some position p of the first word has every other word at p + its offset.
+    static func stands(_ positions: [ArraySlice<UInt16>], at offsets: [Int]) -> Bool {
+        guard let first = positions.first, positions.count == offsets.count else { return false }
+        return first.contains { start in
+            (1..<positions.count).allSatisfy { k in
+                let wanted = Int(start) + offsets[k]
+                return wanted <= Int(UInt16.max) && positions[k].contains(UInt16(wanted))
+            }
         }
     }
 

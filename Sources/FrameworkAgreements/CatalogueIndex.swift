@@ -81,6 +81,8 @@ final class CatalogueIndex: Sendable {
     let trlOf: [UInt8]
     let decidedOf: [Int64]
     let normOf: [Double]
+    /// Each facet's values and labels, in the order of `agreements`, `lots` and `suppliers`.
+    let facetChoices: (agreements: [(value: String, label: String)], lots: [(value: String, label: String)], suppliers: [(value: String, label: String)])
     let lexemes: [String: Int32]
     let lexemeNames: [String]
     let postings: [Postings]
@@ -145,6 +147,9 @@ final class CatalogueIndex: Sendable {
         self.agreements = agreements
         self.lots = lots
         self.agreementOf = lots.map(\.agreement)
+        facetChoices = (agreements.map { ($0.id.uuidString.lowercased(), $0.name) },
+                        lots.map { ($0.id.uuidString.lowercased(), "\($0.number) \($0.title)") },
+                        supplierRows.map { ($0.id.uuidString.lowercased(), $0.name) })
         self.suppliers = supplierRows
         self.ids = ids
         self.idKeys = idKeys

@@ -66,6 +66,22 @@ struct CatalogueIndexTests {
             }
             #expect(try await indexMatches("digital", in: index, world: world).count > 50, "the data has broad matches")
             #expect(try await indexMatches("\"tjänst för kommuner\"", in: index, world: world).count > 0, "and phrases with a stop word")
+            // Shapes that websearch_to_tsquery does not make but tsquery has: nested phrases and negated groups.
+            for raw in ["'ger' <-> ( 'robot' <2> 'vård' )", "( 'ger' <-> 'robot' ) <2> 'vård'", "!( 'digital' | 'smart' ) & 'tjänst'",
+                        "'ger' <-> ( 'robot' <-> 'vård' )"] {
+                let expected = try await world.app.withConnection { connection in
+                    Set(try await connection.query("SELECT id FROM avrop.catalogue_solution WHERE search_vector @@ \(raw)::tsquery")
+                        .map { try $0.decode("id", as: UUID.self) })
+                }
+                guard case .some(let tree)? = TextQuery.parse(raw) else {
+                    Issue.record("\(raw) is not read")
+                    continue
+                }
+                var found = Set<UUID>()
+                index.matches(tree).forEach { found.insert(index.ids[Int($0)]) }
+                #expect(found.symmetricDifference(expected).isEmpty, "\(raw): the index found \(found.count), PostgreSQL \(expected.count)")
+                if raw.hasPrefix("'ger' <-> ( 'robot' <2>") { #expect(!expected.isEmpty) }
+            }
             // Only stop words: nothing, as in PostgreSQL.
             #expect(TextQuery.parse("") == TextQuery.Parsed.none)
         }
