@@ -173,7 +173,7 @@ let package = Package(
         // `bench/run catalogue`: catalogue search over HTTP at 8 concurrent clients on 100,000 solutions.
         .executableTarget(
             name: "CatalogueBenchmark",
-            dependencies: ["Postgres", "AvropApp", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", "AvropApp", "FrameworkAgreements", .product(name: "Logging", package: "swift-log")],
             path: "bench/CatalogueBenchmark",
             swiftSettings: swiftSettings
         ),

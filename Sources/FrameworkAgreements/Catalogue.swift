@@ -80,6 +80,9 @@ public struct Catalogue: Sendable {
 
     public let pool: ConnectionPool
     private let index: CatalogueIndexKeeper
+    /// Texts as `websearch_to_tsquery('swedish', …)` reads them: a function of the text alone (for one
+    /// text-search configuration), so asking once per text is enough.
+    private let parsedWords = BoundedCache<String, String>(capacity: 10_000)
 
     /// A catalogue with its own in-memory index: make one per process and share it.
     public init(pool: ConnectionPool) {
@@ -91,19 +94,27 @@ public struct Catalogue: Sendable {
         let text = String(query.text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
         let limit = min(max(query.limit, 1), 100)
         let cursor = try query.cursor.map(CatalogueCursor.init(encoded:))
-        // The index answers when it is of the generation and day that the database shows. Between reading
-        // them and reading the page the catalogue may change; then the index of the new generation answers.
+        // The index answers when it is of the generation and day that the database shows with the page's
+        // rows (one statement, so one snapshot). The newest index is tried first; when the page shows another
+        // generation or day, the index of that one answers.
+        var knownWords = text.isEmpty ? "" : parsedWords.value(for: text)
+        var newest = self.index.current
         tries: for _ in 0..<3 {
-            let (stamp, words) = try await pool.withConnection { try await Self.stamp(words: text, on: $0) }
-            let index = try await self.index.index(for: stamp)
-            guard index.stamp == stamp else { continue }
+            if newest == nil || knownWords == nil {
+                let (stamp, read) = try await pool.withConnection { try await Self.stamp(words: text, on: $0) }
+                parsedWords.keep(read, for: text)
+                knownWords = read
+                newest = try await self.index.index(for: stamp)
+            }
+            guard let index = newest, let words = knownWords else { continue }
             switch try await search(query, text: text, words: words, cursor: cursor, limit: limit, in: index) {
             case .found(let result): return result
-            case .changed: continue
+            case .changed(let stamp): newest = try await self.index.index(for: stamp)
             case .askDatabase: break tries
             }
         }
-        // A query the index does not read, or a catalogue changing under every try: the database answers. Repeatable read: the search and its counts see one snapshot.
+        // A query the index does not read, or a catalogue changing under every try: the database answers.
+        // Repeatable read: the search and its counts see one snapshot.
         return try await pool.withTransaction(isolation: .repeatableRead) { connection in
             try await search(query, text: text, limit: limit, on: connection)
         }
@@ -111,8 +122,8 @@ public struct Catalogue: Sendable {
 
     private enum IndexAnswer {
         case found(Result)
-        /// The catalogue changed since the index: the next index answers.
-        case changed
+        /// The database shows another generation or day (`stamp`) than the index: its index answers.
+        case changed(CatalogueIndex.Stamp)
         /// The database answers (a query the index does not read).
         case askDatabase
     }
@@ -153,9 +164,9 @@ public struct Catalogue: Sendable {
                 ) p ON true
                 """)
         }
-        guard let first = rows.first,
-              CatalogueIndex.Stamp(generation: try first.decode("generation", as: Int64.self), day: try first.decode("day", as: String.self)) == index.stamp
-        else { return .changed }
+        guard let first = rows.first else { return .askDatabase }
+        let shown = CatalogueIndex.Stamp(generation: try first.decode("generation", as: Int64.self), day: try first.decode("day", as: String.self))
+        guard shown == index.stamp else { return .changed(shown) }
         var details: [UUID: Row] = [:]
         for row in rows {
             if let id = try row.decode("id", as: UUID?.self) { details[id] = row }

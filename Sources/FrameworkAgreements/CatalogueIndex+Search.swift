@@ -20,7 +20,8 @@ extension CatalogueIndex {
         case .none?: matching = Bitset(count: count, filled: false)
         case .some(let tree)?: matching = matches(tree)
         }
-        let scores = sortByScore ? self.scores(of: words, factors: factors) : []
+        // The posting lists that score, walked alongside the matches (both ascend by document).
+        var scoring = sortByScore ? self.scoring(words, factors: factors) : []
         let filter = Filter(query, in: self)
         let band = query.trl?.range
         var agreementCounts = [Int](repeating: 0, count: agreements.count)
@@ -55,7 +56,7 @@ extension CatalogueIndex {
                 supplierCounts[supplier] += 1
                 typeCounts[type] += 1
                 bandCounts[trl <= 3 ? 0 : trl <= 6 ? 1 : 2] += 1
-                let key = (sortByScore ? scores[d] * normOf[d] : Double(decidedOf[d]), idKeys[d].0, idKeys[d].1)
+                let key = (sortByScore ? Self.score(of: Int32(d), in: &scoring) * normOf[d] : Double(decidedOf[d]), idKeys[d].0, idKeys[d].1)
                 if let after, !(key < after) { continue }
                 page.offer(key, Int32(d))
             }
@@ -107,8 +108,18 @@ extension CatalogueIndex {
                 // Every word is in the catalogue, or there are no candidates.
                 let lists = chain.compactMap { lexemes[$0.word].map { postings[Int($0)] } }
                 let offsets = chain.map(\.offset)
+                // Candidates ascend, so each list is walked once, not searched.
+                var next = [Int](repeating: 0, count: lists.count)
+                var positions: [ArraySlice<UInt16>] = []
                 candidates.forEach { document in
-                    if Self.stands(lists.compactMap { $0.positions(of: document) }, at: offsets) { set.insert(document) }
+                    positions.removeAll(keepingCapacity: true)
+                    for (index, list) in lists.enumerated() {
+                        while next[index] < list.documents.count, list.documents[next[index]] < document { next[index] += 1 }
+                        let at = next[index]
+                        guard at < list.documents.count, list.documents[at] == document else { return }
+                        positions.append(list.positions[Int(list.offsets[at])..<Int(list.offsets[at + 1])])
+                    }
+                    if Self.stands(positions, at: offsets) { set.insert(document) }
                 }
             } else {
                 candidates.forEach { document in
@@ -165,17 +176,33 @@ extension CatalogueIndex {
         }
     }
 
-    /// Each document's summed weights of the query's words (before the length normalisation).
-    private func scores(of words: TextQuery.Parsed?, factors: [String: Double]) -> [Double] {
-        var scores = [Double](repeating: 0, count: count)
-        guard case .some(let tree)? = words else { return scores }
-        for word in Set(tree.positiveWords) {
-            guard let lexeme = lexemes[word] else { continue }
-            let list = postings[Int(lexeme)]
-            let factor = factors[word] ?? 1
-            for (document, weight) in zip(list.documents, list.weights) { scores[Int(document)] += Double(weight) * factor }
+    /// A posting list that counts towards relevance, with how much, and how far the walk through it has come.
+    struct Scoring {
+        let list: Postings
+        let factor: Double
+        var next = 0
+    }
+
+    /// The query's words that count towards relevance (not the negated ones).
+    private func scoring(_ words: TextQuery.Parsed?, factors: [String: Double]) -> [Scoring] {
+        guard case .some(let tree)? = words else { return [] }
+        return Set(tree.positiveWords).sorted().compactMap { word in
+            lexemes[word].map { Scoring(list: postings[Int($0)], factor: factors[word] ?? 1) }
         }
-        return scores
+    }
+
+    /// `document`'s summed weights of the scoring words (before the length normalisation); documents must
+    /// come in ascending order.
+    static func score(of document: Int32, in scoring: inout [Scoring]) -> Double {
+        var score = 0.0
+        for index in scoring.indices {
+            let documents = scoring[index].list.documents
+            var next = scoring[index].next
+            while next < documents.count, documents[next] < document { next += 1 }
+            if next < documents.count, documents[next] == document { score += Double(scoring[index].list.weights[next]) * scoring[index].factor }
+            scoring[index].next = next
+        }
+        return score
     }
 
     /// The query of similar spellings for `query`'s words: each word is one of the (at most 20) most

@@ -1,5 +1,6 @@
 import AvropApp
 import Foundation
+import FrameworkAgreements
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -43,6 +44,14 @@ struct CatalogueBenchmark {
         print("generated \(solutions) solutions over 20 agreements in \(format(seconds(ContinuousClock.now - started))) s")
 
         let pool = ConnectionPool(configuration: owner.with("user", "avrop_app"), maximumConnections: 8)
+        // The service's own cost, without HTTP: one search after another in this process.
+        let catalogue = Catalogue(pool: pool)
+        for text in ["digital", "sensorer or robot", "\"digital tjänst\""] {
+            _ = try await catalogue.search(.init(text: text))
+            let begin = ContinuousClock.now
+            for _ in 0..<200 { _ = try await catalogue.search(.init(text: text)) }
+            print("in process, one at a time: \(text) \(format(seconds(ContinuousClock.now - begin) * 1000 / 200)) ms per search")
+        }
         let p95 = try await measure(pool: pool, owner: owner)
         print("catalogue search p95 ms: \(format(p95))")
         await pool.close()
