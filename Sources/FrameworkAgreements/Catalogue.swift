@@ -176,11 +176,12 @@ public struct Catalogue: Sendable {
             let d = Int(document)
             // Always there, being of the same generation; a change made behind the generation's back is not shown.
             guard let row = details[index.ids[d]] else { continue }
-            let lot = index.lots[Int(index.lotOf[d])]
+            let facts = index.facts[d]
+            let lot = index.lots[Int(facts.lot)]
             hits.append((Hit(
                 id: index.ids[d], name: try row.decode("name", as: String.self), summary: try row.decode("summary", as: String.self),
-                supplierName: index.suppliers[Int(index.supplierOf[d])].name, agreementTitle: index.agreements[Int(lot.agreement)].name,
-                lotNumber: lot.number, lotTitle: lot.title, innovationType: CatalogueIndex.types[Int(index.typeOf[d])], trl: Int(index.trlOf[d]),
+                supplierName: index.suppliers[Int(facts.supplier)].name, agreementTitle: index.agreements[Int(lot.agreement)].name,
+                lotNumber: lot.number, lotTitle: lot.title, innovationType: CatalogueIndex.types[Int(facts.type)], trl: Int(facts.trl),
                 tags: try row.decode("tags", as: [String].self), snippet: Self.markedHTML(try row.decode("snippet", as: String.self))
             ), document, score))
         }
@@ -189,7 +190,7 @@ public struct Catalogue: Sendable {
             hits = Array(hits.prefix(limit))
             if let last = found.page.dropLast().last {
                 let d = Int(last.document)
-                next = CatalogueCursor(score: sortByScore ? last.score : 0, time: Date(timeIntervalSince1970: Double(index.decidedOf[d]) / 1_000_000),
+                next = CatalogueCursor(score: sortByScore ? last.score : 0, time: Date(timeIntervalSince1970: Double(index.facts[d].decided) / 1_000_000),
                                        id: index.ids[d]).encoded
             }
         }

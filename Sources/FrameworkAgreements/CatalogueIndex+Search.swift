@@ -20,45 +20,43 @@ extension CatalogueIndex {
         case .none?: matching = Bitset(count: count, filled: false)
         case .some(let tree)?: matching = matches(tree)
         }
-        // The posting lists that score, walked alongside the matches (both ascend by document).
-        var scoring = sortByScore ? self.scoring(words, factors: factors) : []
         let filter = Filter(query, in: self)
-        let band = query.trl?.range
-        var agreementCounts = [Int](repeating: 0, count: agreements.count)
-        var lotCounts = [Int](repeating: 0, count: lots.count)
-        var supplierCounts = [Int](repeating: 0, count: suppliers.count)
-        var typeCounts = [Int](repeating: 0, count: Self.types.count)
-        var bandCounts = [0, 0, 0]
-        var total = 0
-        let after: (Double, UInt64, UInt64)? = cursor.map {
-            (sortByScore ? $0.score : Double(Int64(($0.time.timeIntervalSince1970 * 1_000_000).rounded())), Self.key(of: $0.id).0, Self.key(of: $0.id).1)
+        let band = query.trl.map { UInt8($0.range.lowerBound)...UInt8($0.range.upperBound) }
+        let after: TopList.Key? = cursor.map {
+            let key = Self.key(of: $0.id)
+            return (sortByScore ? $0.score : Double(Int64(($0.time.timeIntervalSince1970 * 1_000_000).rounded())), key.0, key.1)
         }
+        // Counts of every facet value in one array: agreements, lots, suppliers, types, TRL bands.
+        let bases = (lot: agreements.count, supplier: agreements.count + lots.count, type: agreements.count + lots.count + suppliers.count,
+                     band: agreements.count + lots.count + suppliers.count + Self.types.count)
+        var counts = [Int](repeating: 0, count: bases.band + 3)
+        var total = 0
         var page = TopList(capacity: limit + 1)
-        // The hot loop: every match passes here (100,000 for an empty query), so it reads local copies of the
-        // columns and walks the bitset's words itself.
-        let (lotOf, agreementOf, supplierOf, typeOf, trlOf, normOf, decidedOf, idKeys) =
-            (self.lotOf, self.agreementOf, self.supplierOf, self.typeOf, self.trlOf, self.normOf, self.decidedOf, self.idKeys)
-        for (index, word) in matching.words.enumerated() {
-            var rest = word
-            while rest != 0 {
-                let d = index << 6 | rest.trailingZeroBitCount
-                rest &= rest - 1
-                let lot = Int(lotOf[d])
-                let agreement = Int(agreementOf[lot])
-                let supplier = Int(supplierOf[d])
-                let type = Int(typeOf[d])
-                guard filter.admits(lot: lot, agreement: agreement, supplier: supplier, type: type) else { continue }
-                let trl = Int(trlOf[d])
-                if let band, !band.contains(trl) { continue }
-                total += 1
-                agreementCounts[agreement] += 1
-                lotCounts[lot] += 1
-                supplierCounts[supplier] += 1
-                typeCounts[type] += 1
-                bandCounts[trl <= 3 ? 0 : trl <= 6 ? 1 : 2] += 1
-                let key = (sortByScore ? Self.score(of: Int32(d), in: &scoring) * normOf[d] : Double(decidedOf[d]), idKeys[d].0, idKeys[d].1)
-                if let after, !(key < after) { continue }
-                page.offer(key, Int32(d))
+        var scoring = Scoring(sortByScore ? scoringLists(words, factors: factors) : [])
+        defer { scoring.deallocate() }
+        // The hot loop: every match passes here (100,000 for an empty query), so it reads plain values
+        // through pointers and walks the bitset's words itself.
+        facts.withUnsafeBufferPointer { facts in
+            counts.withUnsafeMutableBufferPointer { counts in
+                for (index, word) in matching.words.enumerated() {
+                    var rest = word
+                    while rest != 0 {
+                        let d = index << 6 | rest.trailingZeroBitCount
+                        rest &= rest - 1
+                        let fact = facts[d]
+                        guard filter.admits(fact) else { continue }
+                        if let band, !band.contains(fact.trl) { continue }
+                        total += 1
+                        counts[Int(fact.agreement)] += 1
+                        counts[bases.lot + Int(fact.lot)] += 1
+                        counts[bases.supplier + Int(fact.supplier)] += 1
+                        counts[bases.type + Int(fact.type)] += 1
+                        counts[bases.band + (fact.trl <= 3 ? 0 : fact.trl <= 6 ? 1 : 2)] += 1
+                        let key = (sortByScore ? scoring.score(of: Int32(d)) * fact.norm : Double(fact.decided), fact.idHigh, fact.idLow)
+                        if let after, !(key < after) { continue }
+                        page.offer(key, Int32(d))
+                    }
+                }
             }
         }
         var facets: [String: [Catalogue.Facet]] = [:]
@@ -67,11 +65,11 @@ extension CatalogueIndex {
                 facets[name, default: []].append(.init(value: choice.value, label: choice.label, count: count))
             }
         }
-        add("agreement", facetChoices.agreements, agreementCounts)
-        add("lot", facetChoices.lots, lotCounts)
-        add("supplier", facetChoices.suppliers, supplierCounts)
-        add("type", Self.types.map { ($0.rawValue, $0.rawValue) }, typeCounts)
-        add("trl", Catalogue.TRLBand.allCases.map { ($0.rawValue, $0.rawValue) }, bandCounts)
+        add("agreement", facetChoices.agreements, Array(counts[..<bases.lot]))
+        add("lot", facetChoices.lots, Array(counts[bases.lot..<bases.supplier]))
+        add("supplier", facetChoices.suppliers, Array(counts[bases.supplier..<bases.type]))
+        add("type", Self.types.map { ($0.rawValue, $0.rawValue) }, Array(counts[bases.type..<bases.band]))
+        add("trl", Catalogue.TRLBand.allCases.map { ($0.rawValue, $0.rawValue) }, Array(counts[bases.band...]))
         for key in facets.keys {
             facets[key]?.sort { ($0.count, $1.label) > ($1.count, $0.label) }
         }
@@ -176,33 +174,52 @@ extension CatalogueIndex {
         }
     }
 
-    /// A posting list that counts towards relevance, with how much, and how far the walk through it has come.
+    /// The posting lists that count towards relevance, each with its factor, copied for the walk alongside
+    /// the matches (both ascend by document): reading them through pointers keeps the loop free of
+    /// reference counting.
     struct Scoring {
-        let list: Postings
-        let factor: Double
-        var next = 0
+        private var lists: [(documents: UnsafeMutableBufferPointer<Int32>, weights: UnsafeMutableBufferPointer<Float>, factor: Double)]
+        private var next: [Int]
+
+        init(_ lists: [(Postings, Double)]) {
+            self.lists = lists.map { list, factor in
+                let documents = UnsafeMutableBufferPointer<Int32>.allocate(capacity: list.documents.count)
+                _ = documents.initialize(from: list.documents)
+                let weights = UnsafeMutableBufferPointer<Float>.allocate(capacity: list.weights.count)
+                _ = weights.initialize(from: list.weights)
+                return (documents, weights, factor)
+            }
+            next = [Int](repeating: 0, count: lists.count)
+        }
+
+        func deallocate() {
+            for list in lists {
+                list.documents.deallocate()
+                list.weights.deallocate()
+            }
+        }
+
+        /// `document`'s summed weights of the scoring words (before the length normalisation); documents
+        /// must come in ascending order.
+        mutating func score(of document: Int32) -> Double {
+            var score = 0.0
+            for index in lists.indices {
+                let list = lists[index]
+                var at = next[index]
+                while at < list.documents.count, list.documents[at] < document { at += 1 }
+                if at < list.documents.count, list.documents[at] == document { score += Double(list.weights[at]) * list.factor }
+                next[index] = at
+            }
+            return score
+        }
     }
 
-    /// The query's words that count towards relevance (not the negated ones).
-    private func scoring(_ words: TextQuery.Parsed?, factors: [String: Double]) -> [Scoring] {
+    /// The query's words that count towards relevance (not the negated ones), with their factors.
+    private func scoringLists(_ words: TextQuery.Parsed?, factors: [String: Double]) -> [(Postings, Double)] {
         guard case .some(let tree)? = words else { return [] }
         return Set(tree.positiveWords).sorted().compactMap { word in
-            lexemes[word].map { Scoring(list: postings[Int($0)], factor: factors[word] ?? 1) }
+            lexemes[word].map { (postings[Int($0)], factors[word] ?? 1) }
         }
-    }
-
-    /// `document`'s summed weights of the scoring words (before the length normalisation); documents must
-    /// come in ascending order.
-    static func score(of document: Int32, in scoring: inout [Scoring]) -> Double {
-        var score = 0.0
-        for index in scoring.indices {
-            let documents = scoring[index].list.documents
-            var next = scoring[index].next
-            while next < documents.count, documents[next] < document { next += 1 }
-            if next < documents.count, documents[next] == document { score += Double(scoring[index].list.weights[next]) * scoring[index].factor }
-            scoring[index].next = next
-        }
-        return score
     }
 
     /// The query of similar spellings for `query`'s words: each word is one of the (at most 20) most
@@ -235,21 +252,21 @@ extension CatalogueIndex {
     /// The filters of a query as positions in this index; a filter naming what the index does not have
     /// admits nothing.
     private struct Filter {
-        let lot: Int?
-        let agreement: Int?
-        let supplier: Int?
-        let type: Int?
+        let lot: Int32?
+        let agreement: Int32?
+        let supplier: Int32?
+        let type: UInt8?
 
         init(_ query: Catalogue.Query, in index: CatalogueIndex) {
-            lot = query.lotID.map { id in index.lots.firstIndex { $0.id == id } ?? -1 }
-            agreement = query.agreementID.map { id in index.agreements.firstIndex { $0.id == id } ?? -1 }
-            supplier = query.supplierID.map { id in index.suppliers.firstIndex { $0.id == id } ?? -1 }
-            type = query.innovationType.map { type in CatalogueIndex.types.firstIndex(of: type) ?? -1 }
+            lot = query.lotID.map { id in index.lots.firstIndex { $0.id == id }.map(Int32.init) ?? -1 }
+            agreement = query.agreementID.map { id in index.agreements.firstIndex { $0.id == id }.map(Int32.init) ?? -1 }
+            supplier = query.supplierID.map { id in index.suppliers.firstIndex { $0.id == id }.map(Int32.init) ?? -1 }
+            type = query.innovationType.map { type in CatalogueIndex.types.firstIndex(of: type).map(UInt8.init) ?? UInt8.max }
         }
 
-        func admits(lot: Int, agreement: Int, supplier: Int, type: Int) -> Bool {
-            (self.lot == nil || self.lot == lot) && (self.agreement == nil || self.agreement == agreement)
-                && (self.supplier == nil || self.supplier == supplier) && (self.type == nil || self.type == type)
+        func admits(_ facts: Facts) -> Bool {
+            (lot == nil || lot == facts.lot) && (agreement == nil || agreement == facts.agreement)
+                && (supplier == nil || supplier == facts.supplier) && (type == nil || type == facts.type)
         }
     }
 }

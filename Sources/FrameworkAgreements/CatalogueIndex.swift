@@ -51,6 +51,24 @@ final class CatalogueIndex: Sendable {
         }
     }
 
+    /// What a search needs of a document, all plain values in one place (the loop over the matches reads
+    /// them for every match).
+    struct Facts {
+        /// Positions in `lots`, `agreements`, `suppliers` and `types`.
+        let lot: Int32
+        let agreement: Int32
+        let supplier: Int32
+        let type: UInt8
+        let trl: UInt8
+        /// Microseconds since 1970.
+        let decided: Int64
+        /// 1 / log2(1 + the document's length in words).
+        let norm: Double
+        /// The uuid's bytes as two big-endian numbers: PostgreSQL orders uuids by their bytes.
+        let idHigh: UInt64
+        let idLow: UInt64
+    }
+
     /// A visible solution, as read to build the index.
     struct Entry {
         let id: UUID
@@ -70,17 +88,7 @@ final class CatalogueIndex: Sendable {
     let suppliers: [Named]
     // One element per document.
     let ids: [UUID]
-    /// The uuid's bytes as two big-endian numbers: PostgreSQL orders uuids by their bytes.
-    let idKeys: [(UInt64, UInt64)]
-    let lotOf: [Int32]
-    /// Each lot's agreement (by number), for the loop that counts facets.
-    let agreementOf: [Int32]
-    let supplierOf: [Int32]
-    /// Positions in `types`.
-    let typeOf: [UInt8]
-    let trlOf: [UInt8]
-    let decidedOf: [Int64]
-    let normOf: [Double]
+    let facts: [Facts]
     /// Each facet's values and labels, in the order of `agreements`, `lots` and `suppliers`.
     let facetChoices: (agreements: [(value: String, label: String)], lots: [(value: String, label: String)], suppliers: [(value: String, label: String)])
     let lexemes: [String: Int32]
@@ -115,8 +123,8 @@ final class CatalogueIndex: Sendable {
         var supplierIndex: [UUID: Int32] = [:]
         for (position, supplier) in supplierRows.enumerated() { supplierIndex[supplier.id] = Int32(position) }
 
-        var ids: [UUID] = [], idKeys: [(UInt64, UInt64)] = [], lotOf: [Int32] = [], supplierOf: [Int32] = []
-        var typeOf: [UInt8] = [], trlOf: [UInt8] = [], decidedOf: [Int64] = [], normOf: [Double] = []
+        var ids: [UUID] = []
+        var facts: [Facts] = []
         var lexemes: [String: Int32] = [:]
         var postings: [Postings] = []
         for entry in entries {
@@ -136,29 +144,19 @@ final class CatalogueIndex: Sendable {
                 length += max(positions.count, 1)
             }
             ids.append(entry.id)
-            idKeys.append(Self.key(of: entry.id))
-            lotOf.append(lot)
-            supplierOf.append(supplier)
-            typeOf.append(UInt8(Self.types.firstIndex(of: entry.innovationType) ?? 0))
-            trlOf.append(UInt8(clamping: entry.trl))
-            decidedOf.append(entry.decided)
-            normOf.append(length > 0 ? 1 / log2(Double(length) + 1) : 1)
+            let key = Self.key(of: entry.id)
+            facts.append(Facts(lot: lot, agreement: lots[Int(lot)].agreement, supplier: supplier,
+                               type: UInt8(Self.types.firstIndex(of: entry.innovationType) ?? 0), trl: UInt8(clamping: entry.trl),
+                               decided: entry.decided, norm: length > 0 ? 1 / log2(Double(length) + 1) : 1, idHigh: key.0, idLow: key.1))
         }
         self.agreements = agreements
         self.lots = lots
-        self.agreementOf = lots.map(\.agreement)
         facetChoices = (agreements.map { ($0.id.uuidString.lowercased(), $0.name) },
                         lots.map { ($0.id.uuidString.lowercased(), "\($0.number) \($0.title)") },
                         supplierRows.map { ($0.id.uuidString.lowercased(), $0.name) })
         self.suppliers = supplierRows
         self.ids = ids
-        self.idKeys = idKeys
-        self.lotOf = lotOf
-        self.supplierOf = supplierOf
-        self.typeOf = typeOf
-        self.trlOf = trlOf
-        self.decidedOf = decidedOf
-        self.normOf = normOf
+        self.facts = facts
         self.lexemes = lexemes
         self.postings = postings
         var trigramsOf = [[Trigrams.Trigram]](repeating: [], count: postings.count)
