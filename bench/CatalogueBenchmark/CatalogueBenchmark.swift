@@ -9,7 +9,7 @@ import Postgres
 
 /// `bench/run catalogue` (issue 4): 100,000 verified solutions over 20 active agreements, searched over HTTP
 /// (`GET /api/v1/catalogue`) by 8 concurrent clients with a mix of one word, two words, a phrase and a
-/// misspelling, with and without facets. Every search is computed in full (the service keeps no results,
+/// misspelling, with and without facets; the load comes from wrk (bench/catalogue/mix.lua). Every search is computed in full (the service keeps no results,
 /// only its index of the catalogue). Prints the time to build that index (the first search, and the first
 /// after a change), each query alone, throughput and latency of the mix, `catalogue search p95 ms: X` last.
 @main
@@ -86,46 +86,46 @@ struct CatalogueBenchmark {
         for query in queries {
             print("  alone: \(query) \(format(try await timed(query))) ms")
         }
-        // Warm up, then measure.
-        _ = try await load(base, for: 2)
-        let (latencies, elapsed) = try await load(base, for: seconds)
-        let sorted = latencies.sorted()
-        func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        print("  \(sorted.count) requests in \(format(elapsed)) s at \(clients) clients: \(format(Double(sorted.count) / elapsed)) requests/s")
-        print("  p50 ms: \(format(percentile(0.5))), p95 ms: \(format(percentile(0.95))), p99 ms: \(format(percentile(0.99)))")
+        // The mix from wrk (C, two threads), so that the load generator takes little of the two cores that
+        // the service and PostgreSQL share: first to warm up, then measured.
+        let paths = queries.map { "/api/v1/catalogue?" + $0 }
+        _ = try wrk(base, paths, seconds: 2)
+        let figures = try wrk(base, paths, seconds: Int(seconds))
+        guard let requests = figures["requests"], let duration = figures["duration_us"], figures["errors"] == 0 else {
+            throw BenchmarkFailure(reason: "wrk reported errors or nothing: \(figures)")
+        }
+        let elapsed = duration / 1_000_000
+        func ms(_ name: String) -> Double { (figures[name] ?? 0) / 1000 }
+        print("  \(Int(requests)) requests in \(format(elapsed)) s at \(clients) clients: \(format(requests / elapsed)) requests/s")
+        print("  p50 ms: \(format(ms("p50_us"))), p95 ms: \(format(ms("p95_us"))), p99 ms: \(format(ms("p99_us")))")
         server.cancel()
         _ = try? await server.value
-        return percentile(0.95)
+        return ms("p95_us")
     }
 
-    /// `clients` loops, each sending the query mix in turn for `duration` seconds; the latencies in ms.
-    static func load(_ base: String, for duration: Double) async throws -> ([Double], Double) {
-        let session = URLSession(configuration: .ephemeral)
-        let deadline = ContinuousClock.now + .milliseconds(Int(duration * 1000))
-        let started = ContinuousClock.now
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for client in 0..<clients {
-                group.addTask {
-                    var own: [Double] = []
-                    var index = client
-                    while ContinuousClock.now < deadline {
-                        guard let url = URL(string: base + "api/v1/catalogue?" + queries[index % queries.count]) else { break }
-                        index += 1
-                        let begin = ContinuousClock.now
-                        let (_, response) = try await session.data(from: url)
-                        guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw BenchmarkFailure(url: url.absoluteString) }
-                        own.append(seconds(ContinuousClock.now - begin) * 1000)
-                    }
-                    return own
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
+    /// Runs wrk with `clients` connections for `seconds` over `paths` in turn; the `name value` lines that
+    /// bench/catalogue/mix.lua prints.
+    static func wrk(_ base: String, _ paths: [String], seconds: Int) throws -> [String: Double] {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../catalogue/mix.lua").standardized.path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["wrk", "-t2", "-c\(clients)", "-d\(seconds)s", "--timeout", "10s", "-s", script, base] + ["--"] + paths
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchmarkFailure(reason: "wrk exited with \(process.terminationStatus)") }
+        var figures: [String: Double] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { figures[String(parts[0])] = value }
         }
-        return (latencies, seconds(ContinuousClock.now - started))
+        return figures
     }
 
     struct BenchmarkFailure: Error {
-        let url: String
+        let reason: String
     }
 
     static func seconds(_ duration: Duration) -> Double {
