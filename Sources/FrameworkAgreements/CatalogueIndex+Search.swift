@@ -14,66 +14,89 @@ extension CatalogueIndex {
     /// word's weights count `factors[word]` times (1 when absent) towards relevance.
     func search(_ words: TextQuery.Parsed?, _ query: Catalogue.Query, sortByScore: Bool, after cursor: CatalogueCursor?, limit: Int,
                 factors: [String: Double] = [:]) -> Found {
-        let matching: Bitset
+        var matching: Bitset
         switch words {
         case nil: matching = Bitset(count: count, filled: true)
         case .none?: matching = Bitset(count: count, filled: false)
         case .some(let tree)?: matching = matches(tree)
         }
-        let filter = Filter(query, in: self)
-        let band = query.trl.map { UInt8($0.range.lowerBound)...UInt8($0.range.upperBound) }
-        let after: TopList.Key? = cursor.map {
-            let key = Self.key(of: $0.id)
-            return (sortByScore ? $0.score : Double(Int64(($0.time.timeIntervalSince1970 * 1_000_000).rounded())), key.0, key.1)
+        // The filters narrow the matching set through their values' sets.
+        for value in filterValues(query) {
+            if let value { matching.formIntersection(facetSets[value]) } else { matching = Bitset(count: count, filled: false) }
         }
-        // Counts of every facet value in one array: agreements, lots, suppliers, types, TRL bands.
-        let bases = (lot: agreements.count, supplier: agreements.count + lots.count, type: agreements.count + lots.count + suppliers.count,
-                     band: agreements.count + lots.count + suppliers.count + Self.types.count)
-        var counts = [Int](repeating: 0, count: bases.band + 3)
-        var total = 0
-        var page = TopList(capacity: limit + 1)
-        var scoring = Scoring(sortByScore ? scoringLists(words, factors: factors) : [])
-        defer { scoring.deallocate() }
-        // The hot loop: every match passes here (100,000 for an empty query), so it reads plain values
-        // through pointers and walks the bitset's words itself.
-        facts.withUnsafeBufferPointer { facts in
-            counts.withUnsafeMutableBufferPointer { counts in
-                for (index, word) in matching.words.enumerated() {
-                    var rest = word
-                    while rest != 0 {
-                        let d = index << 6 | rest.trailingZeroBitCount
-                        rest &= rest - 1
-                        let fact = facts[d]
-                        guard filter.admits(fact) else { continue }
-                        if let band, !band.contains(fact.trl) { continue }
-                        total += 1
+        let total = matching.memberCount
+        // Counts per value over the narrowed set: through each value's set when the set is large, else
+        // document by document (five counts each).
+        let layout = facetLayout
+        var counts = [Int](repeating: 0, count: layout.count)
+        if total * 5 < layout.count * matching.words.count {
+            facts.withUnsafeBufferPointer { facts in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    matching.forEach { document in
+                        let fact = facts[Int(document)]
                         counts[Int(fact.agreement)] += 1
-                        counts[bases.lot + Int(fact.lot)] += 1
-                        counts[bases.supplier + Int(fact.supplier)] += 1
-                        counts[bases.type + Int(fact.type)] += 1
-                        counts[bases.band + (fact.trl <= 3 ? 0 : fact.trl <= 6 ? 1 : 2)] += 1
-                        let key = (sortByScore ? scoring.score(of: Int32(d)) * fact.norm : Double(fact.decided), fact.idHigh, fact.idLow)
-                        if let after, !(key < after) { continue }
-                        page.offer(key, Int32(d))
+                        counts[layout.lot + Int(fact.lot)] += 1
+                        counts[layout.supplier + Int(fact.supplier)] += 1
+                        counts[layout.type + Int(fact.type)] += 1
+                        counts[layout.band + FacetLayout.band(of: fact.trl)] += 1
                     }
                 }
             }
+        } else {
+            for value in counts.indices { counts[value] = matching.intersectionCount(facetSets[value]) }
         }
-        var facets: [String: [Catalogue.Facet]] = [:]
-        func add(_ name: String, _ choices: [(value: String, label: String)], _ counts: [Int]) {
+        let page = sortByScore
+            ? bestScored(matching, words, factors: factors, after: cursor, limit: limit)
+            : newest(matching, after: cursor, limit: limit)
+        var groups: [String: [Catalogue.Facet]] = [:]
+        func add(_ name: String, _ choices: [(value: String, label: String)], _ counts: ArraySlice<Int>) {
             for (choice, count) in zip(choices, counts) where count > 0 {
-                facets[name, default: []].append(.init(value: choice.value, label: choice.label, count: count))
+                groups[name, default: []].append(.init(value: choice.value, label: choice.label, count: count))
             }
         }
-        add("agreement", facetChoices.agreements, Array(counts[..<bases.lot]))
-        add("lot", facetChoices.lots, Array(counts[bases.lot..<bases.supplier]))
-        add("supplier", facetChoices.suppliers, Array(counts[bases.supplier..<bases.type]))
-        add("type", Self.types.map { ($0.rawValue, $0.rawValue) }, Array(counts[bases.type..<bases.band]))
-        add("trl", Catalogue.TRLBand.allCases.map { ($0.rawValue, $0.rawValue) }, Array(counts[bases.band...]))
-        for key in facets.keys {
-            facets[key]?.sort { ($0.count, $1.label) > ($1.count, $0.label) }
+        add("agreement", facetChoices.agreements, counts[..<layout.lot])
+        add("lot", facetChoices.lots, counts[layout.lot..<layout.supplier])
+        add("supplier", facetChoices.suppliers, counts[layout.supplier..<layout.type])
+        add("type", Self.types.map { ($0.rawValue, $0.rawValue) }, counts[layout.type..<layout.band])
+        add("trl", Catalogue.TRLBand.allCases.map { ($0.rawValue, $0.rawValue) }, counts[layout.band...])
+        for key in groups.keys {
+            groups[key]?.sort { ($0.count, $1.label) > ($1.count, $0.label) }
         }
-        return Found(page: page.sorted.map { ($0.1, $0.0.0) }, total: total, facets: facets)
+        return Found(page: page, total: total, facets: groups)
+    }
+
+    /// The best `limit + 1` of `matching` by relevance (then id, descending), after `cursor`.
+    private func bestScored(_ matching: Bitset, _ words: TextQuery.Parsed?, factors: [String: Double], after cursor: CatalogueCursor?,
+                            limit: Int) -> [(document: Int32, score: Double)] {
+        let after: TopList.Key? = cursor.map { ($0.score, Self.key(of: $0.id).0, Self.key(of: $0.id).1) }
+        var page = TopList(capacity: limit + 1)
+        var scoring = Scoring(scoringLists(words, factors: factors))
+        defer { scoring.deallocate() }
+        facts.withUnsafeBufferPointer { facts in
+            matching.forEach { document in
+                let fact = facts[Int(document)]
+                let key = (scoring.score(of: document) * fact.norm, fact.idHigh, fact.idLow)
+                if let after, !(key < after) { return }
+                page.offer(key, document)
+            }
+        }
+        return page.sorted.map { ($0.1, $0.0.0) }
+    }
+
+    /// The first `limit + 1` of `matching` after `cursor`: documents are numbered newest first.
+    private func newest(_ matching: Bitset, after cursor: CatalogueCursor?, limit: Int) -> [(document: Int32, score: Double)] {
+        var start = 0
+        if let cursor {
+            // The first document older than the cursor's (decided, id), by bisection.
+            let key = (Int64((cursor.time.timeIntervalSince1970 * 1_000_000).rounded()), Self.key(of: cursor.id).0, Self.key(of: cursor.id).1)
+            var end = facts.count
+            while start < end {
+                let middle = (start + end) / 2
+                let fact = facts[middle]
+                if (fact.decided, fact.idHigh, fact.idLow) < key { end = middle } else { start = middle + 1 }
+            }
+        }
+        return matching.members(from: start, count: limit + 1).map { ($0, 0) }
     }
 
     /// The documents whose words match `query`, as PostgreSQL's `@@` decides.
@@ -249,25 +272,16 @@ extension CatalogueIndex {
         return (groups.dropFirst().reduce(first) { .and($0, $1) }, factors)
     }
 
-    /// The filters of a query as positions in this index; a filter naming what the index does not have
-    /// admits nothing.
-    private struct Filter {
-        let lot: Int32?
-        let agreement: Int32?
-        let supplier: Int32?
-        let type: UInt8?
-
-        init(_ query: Catalogue.Query, in index: CatalogueIndex) {
-            lot = query.lotID.map { id in index.lots.firstIndex { $0.id == id }.map(Int32.init) ?? -1 }
-            agreement = query.agreementID.map { id in index.agreements.firstIndex { $0.id == id }.map(Int32.init) ?? -1 }
-            supplier = query.supplierID.map { id in index.suppliers.firstIndex { $0.id == id }.map(Int32.init) ?? -1 }
-            type = query.innovationType.map { type in CatalogueIndex.types.firstIndex(of: type).map(UInt8.init) ?? UInt8.max }
-        }
-
-        func admits(_ facts: Facts) -> Bool {
-            (lot == nil || lot == facts.lot) && (agreement == nil || agreement == facts.agreement)
-                && (supplier == nil || supplier == facts.supplier) && (type == nil || type == facts.type)
-        }
+    /// The facet values that `query`'s filters ask for, as positions in `facetSets`; `nil` for a value this
+    /// index does not have (it admits nothing).
+    private func filterValues(_ query: Catalogue.Query) -> [Int?] {
+        var values: [Int?] = []
+        if let id = query.agreementID { values.append(agreements.firstIndex { $0.id == id }) }
+        if let id = query.lotID { values.append(lots.firstIndex { $0.id == id }.map { facetLayout.lot + $0 }) }
+        if let id = query.supplierID { values.append(suppliers.firstIndex { $0.id == id }.map { facetLayout.supplier + $0 }) }
+        if let type = query.innovationType { values.append(Self.types.firstIndex(of: type).map { facetLayout.type + $0 }) }
+        if let band = query.trl { values.append(Catalogue.TRLBand.allCases.firstIndex(of: band).map { facetLayout.band + $0 }) }
+        return values
     }
 }
 
@@ -321,6 +335,32 @@ struct Bitset {
     mutating func invert() {
         for index in words.indices { words[index] = ~words[index] }
         clearTail()
+    }
+
+    var memberCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+
+    func intersectionCount(_ other: Bitset) -> Int {
+        var count = 0
+        for index in words.indices { count += (words[index] & other.words[index]).nonzeroBitCount }
+        return count
+    }
+
+    /// The first `count` members from `start` on, ascending.
+    func members(from start: Int, count: Int) -> [Int32] {
+        var members: [Int32] = []
+        var index = start >> 6
+        guard index < words.count, count > 0 else { return [] }
+        var rest = words[index] & (~0 << UInt64(start & 63))
+        while true {
+            while rest != 0 {
+                members.append(Int32(index << 6 | rest.trailingZeroBitCount))
+                if members.count == count { return members }
+                rest &= rest - 1
+            }
+            index += 1
+            guard index < words.count else { return members }
+            rest = words[index]
+        }
     }
 
     /// Calls `body` with each member, ascending.

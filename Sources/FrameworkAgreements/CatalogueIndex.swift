@@ -69,6 +69,29 @@ final class CatalogueIndex: Sendable {
         let idLow: UInt64
     }
 
+    /// The values of all facets in one row: agreements, lots, suppliers, innovation types, TRL bands.
+    struct FacetLayout: Sendable {
+        let lot: Int
+        let supplier: Int
+        let type: Int
+        let band: Int
+        let count: Int
+
+        init(agreements: Int, lots: Int, suppliers: Int) {
+            lot = agreements
+            supplier = lot + lots
+            type = supplier + suppliers
+            band = type + CatalogueIndex.types.count
+            count = band + 3
+        }
+
+        static func band(of trl: UInt8) -> Int { trl <= 3 ? 0 : trl <= 6 ? 1 : 2 }
+
+        func values(of fact: Facts) -> [Int] {
+            [Int(fact.agreement), lot + Int(fact.lot), supplier + Int(fact.supplier), type + Int(fact.type), band + Self.band(of: fact.trl)]
+        }
+    }
+
     /// A visible solution, as read to build the index.
     struct Entry {
         let id: UUID
@@ -89,6 +112,9 @@ final class CatalogueIndex: Sendable {
     // One element per document.
     let ids: [UUID]
     let facts: [Facts]
+    /// Where each facet's values lie in `facetSets`, and for each value the documents that have it.
+    let facetLayout: FacetLayout
+    let facetSets: [Bitset]
     /// Each facet's values and labels, in the order of `agreements`, `lots` and `suppliers`.
     let facetChoices: (agreements: [(value: String, label: String)], lots: [(value: String, label: String)], suppliers: [(value: String, label: String)])
     let lexemes: [String: Int32]
@@ -127,7 +153,10 @@ final class CatalogueIndex: Sendable {
         var facts: [Facts] = []
         var lexemes: [String: Int32] = [:]
         var postings: [Postings] = []
-        for entry in entries {
+        // Newest first: then a page of the newest is the first documents of the matching set.
+        let newestFirst = entries.map { (key: ($0.decided, Self.key(of: $0.id).0, Self.key(of: $0.id).1), entry: $0) }
+            .sorted { $0.key > $1.key }.map(\.entry)
+        for entry in newestFirst {
             guard let lot = lotIndex[entry.lot], let supplier = supplierIndex[entry.supplier] else { continue }
             let document = Int32(ids.count)
             var length = 0
@@ -157,6 +186,13 @@ final class CatalogueIndex: Sendable {
         self.suppliers = supplierRows
         self.ids = ids
         self.facts = facts
+        let layout = FacetLayout(agreements: agreements.count, lots: lots.count, suppliers: supplierRows.count)
+        var facetSets = [Bitset](repeating: Bitset(count: facts.count, filled: false), count: layout.count)
+        for (document, fact) in facts.enumerated() {
+            for value in layout.values(of: fact) { facetSets[value].insert(Int32(document)) }
+        }
+        facetLayout = layout
+        self.facetSets = facetSets
         self.lexemes = lexemes
         self.postings = postings
         var trigramsOf = [[Trigrams.Trigram]](repeating: [], count: postings.count)

@@ -8,7 +8,7 @@ struct CatalogueIndexTests {
     let agreements = AgreementServiceTests()
 
     /// An active agreement with 400 verified solutions built from word lists (with stop words, a quote and a
-    /// backslash in some texts), and the index of them.
+    /// backslash in some texts; three at a time decided in the same instant), and the index of them.
     private func withIndex(_ body: @Sendable (CatalogueIndex, AgreementServiceTests.World) async throws -> Void) async throws {
         try await agreements.withWorld { world in
             let (agreement, lot) = try await agreements.completeDraft(world)
@@ -27,7 +27,7 @@ struct CatalogueIndexTests {
                            'Lösningen ger ' || w.b[1 + i % 9] || ' ' || w.c[1 + i % 5] || ' enligt pilot ' || i || '.',
                            CASE WHEN i % 13 = 0 THEN 'Prövad av O''Brien, se C:\\pilot\\rapport.' ELSE 'Prövad i verksamheten. ' || w.a[1 + (i / 3) % 7] END,
                            (ARRAY['product', 'service', 'process', 'organisational'])[1 + i % 4], 1 + i % 9, ARRAY[lower(w.b[1 + (i / 2) % 9])],
-                           'verified', now(), now() - i * interval '1 minute', 'pilot', 'Verifierad i pilot', current_date + 100
+                           'verified', now(), now() - (i / 3) * interval '1 minute', 'pilot', 'Verifierad i pilot', current_date + 100
                     FROM generate_series(1, 400) AS i, w
                     """)
             }
@@ -180,6 +180,48 @@ struct CatalogueIndexTests {
             #expect(Set(first.hits.map(\.id)).isDisjoint(with: second.hits.map(\.id)))
             // A word like nothing in the catalogue finds nothing.
             #expect(try await catalogue.search(.init(text: "xyzzyqq")).total == 0)
+        }
+    }
+
+    @Test func facetCountsAreThoseOfPostgresForLargeAndSmallMatches() async throws {
+        try await withIndex { index, world in
+            // "tjänst" matches hundreds (counted through the values' sets), "o'brien" a few (one by one).
+            for text in ["tjänst", "o'brien"] {
+                let (_, words) = try await world.app.withConnection { try await Catalogue.stamp(words: text, on: $0) }
+                let found = index.search(TextQuery.parse(words), .init(), sortByScore: true, after: nil, limit: 20)
+                let expected = try await world.app.withConnection { connection in
+                    try await connection.query("""
+                        SELECT innovation_type, count(*)::int8 AS n FROM avrop.catalogue_solution
+                        WHERE search_vector @@ websearch_to_tsquery('swedish', \(text)) GROUP BY innovation_type
+                        """).map { "\(try $0.decode("innovation_type", as: String.self)):\(try $0.decode("n", as: Int.self))" }
+                }
+                #expect(found.facets["type"]?.map { "\($0.value):\($0.count)" }.sorted() == expected.sorted(), "\(text)")
+                #expect(found.facets["lot"]?.first?.count == found.total)
+            }
+        }
+    }
+
+    @Test func newestPagesFollowPostgresOrderWithTiesBrokenByID() async throws {
+        try await withIndex { index, world in
+            let expected = try await world.app.withConnection { connection in
+                try await connection.query("""
+                    SELECT id FROM avrop.catalogue_solution WHERE trl BETWEEN 4 AND 6 ORDER BY decided_at DESC, id DESC
+                    """).map { try $0.decode("id", as: UUID.self) }
+            }
+            var seen: [UUID] = []
+            var cursor: CatalogueCursor?
+            repeat {
+                let found = index.search(nil, .init(trl: .middle), sortByScore: false, after: cursor, limit: 30)
+                let page = found.page.prefix(30)
+                seen += page.map { index.ids[Int($0.document)] }
+                cursor = try found.page.count > 30 ? page.last.map {
+                    let micros = index.facts[Int($0.document)].decided
+                    return try CatalogueCursor(encoded: CatalogueCursor(score: 0, time: Date(timeIntervalSince1970: Double(micros) / 1_000_000),
+                                                                        id: index.ids[Int($0.document)]).encoded)
+                } : nil
+            } while cursor != nil && seen.count <= 400
+            #expect(seen.count > 100)
+            #expect(seen == expected)
         }
     }
 }
