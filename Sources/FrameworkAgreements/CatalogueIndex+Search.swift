@@ -70,12 +70,20 @@ extension CatalogueIndex {
                             limit: Int) -> [(document: Int32, score: Double)] {
         let after: TopList.Key? = cursor.map { ($0.score, Self.key(of: $0.id).0, Self.key(of: $0.id).1) }
         var page = TopList(capacity: limit + 1)
-        var scoring = Scoring(scoringLists(words, factors: factors))
-        defer { scoring.deallocate() }
+        // Each document's summed weights of the scoring words, list by list (a walk through each posting
+        // list costs less than finding each match in each list).
+        let scores = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+        defer { scores.deallocate() }
+        scores.initialize(repeating: 0)
+        postings.withView { view in
+            for (lexeme, factor) in scoringLexemes(words, factors: factors) {
+                for posting in view.postings(of: lexeme) { scores[Int(view.documents[posting])] += Double(view.weights[posting]) * factor }
+            }
+        }
         facts.withUnsafeBufferPointer { facts in
             matching.forEach { document in
                 let fact = facts[Int(document)]
-                let key = (scoring.score(of: document) * fact.norm, fact.idHigh, fact.idLow)
+                let key = (scores[Int(document)] * fact.norm, fact.idHigh, fact.idLow)
                 if let after, !(key < after) { return }
                 page.offer(key, document)
             }
@@ -105,7 +113,9 @@ extension CatalogueIndex {
         case .word(let word):
             var set = Bitset(count: count, filled: false)
             if let lexeme = lexemes[word] {
-                for document in postings[Int(lexeme)].documents { set.insert(document) }
+                postings.withView { view in
+                    for posting in view.postings(of: lexeme) { set.insert(view.documents[posting]) }
+                }
             }
             return set
         case .and(let left, let right):
@@ -127,20 +137,23 @@ extension CatalogueIndex {
             var set = Bitset(count: count, filled: false)
             if let chain = Self.chain(query) {
                 // Every word is in the catalogue, or there are no candidates.
-                let lists = chain.compactMap { lexemes[$0.word].map { postings[Int($0)] } }
+                let lexemes = chain.compactMap { self.lexemes[$0.word] }
                 let offsets = chain.map(\.offset)
-                // Candidates ascend, so each list is walked once, not searched.
-                var next = [Int](repeating: 0, count: lists.count)
-                var positions: [ArraySlice<UInt16>] = []
-                candidates.forEach { document in
-                    positions.removeAll(keepingCapacity: true)
-                    for (index, list) in lists.enumerated() {
-                        while next[index] < list.documents.count, list.documents[next[index]] < document { next[index] += 1 }
-                        let at = next[index]
-                        guard at < list.documents.count, list.documents[at] == document else { return }
-                        positions.append(list.positions[Int(list.offsets[at])..<Int(list.offsets[at + 1])])
+                postings.withView { view in
+                    // Candidates ascend, so each list is walked once, not searched.
+                    var lists = lexemes.map { view.postings(of: $0) }
+                    var positions: [Slice<UnsafeBufferPointer<UInt16>>] = []
+                    candidates.forEach { document in
+                        positions.removeAll(keepingCapacity: true)
+                        for index in lists.indices {
+                            var at = lists[index].lowerBound
+                            while at < lists[index].upperBound, view.documents[at] < document { at += 1 }
+                            lists[index] = at..<lists[index].upperBound
+                            guard at < lists[index].upperBound, view.documents[at] == document else { return }
+                            positions.append(view.positions(at: at))
+                        }
+                        if Self.stands(positions, at: offsets) { set.insert(document) }
                     }
-                    if Self.stands(positions, at: offsets) { set.insert(document) }
                 }
             } else {
                 candidates.forEach { document in
@@ -164,7 +177,7 @@ extension CatalogueIndex {
     }
 
     /// Whether some position p of the first word has every other word at p + its offset.
-    static func stands(_ positions: [ArraySlice<UInt16>], at offsets: [Int]) -> Bool {
+    static func stands(_ positions: [Slice<UnsafeBufferPointer<UInt16>>], at offsets: [Int]) -> Bool {
         guard let first = positions.first, positions.count == offsets.count else { return false }
         return first.contains { start in
             (1..<positions.count).allSatisfy { k in
@@ -179,8 +192,10 @@ extension CatalogueIndex {
     private func ends(of query: TextQuery, in document: Int32) -> (ends: [Int], width: Int)? {
         switch query {
         case .word(let word):
-            guard let lexeme = lexemes[word], let positions = postings[Int(lexeme)].positions(of: document) else { return nil }
-            return (positions.map(Int.init), 0)
+            guard let lexeme = lexemes[word] else { return nil }
+            return postings.withView { view in
+                view.posting(of: document, in: view.postings(of: lexeme)).map { (view.positions(at: $0).map(Int.init), 0) }
+            }
         case .phrase(let left, let right, let distance):
             guard let left = ends(of: left, in: document), let right = ends(of: right, in: document) else { return nil }
             // Both ascending: one walk through each.
@@ -197,52 +212,10 @@ extension CatalogueIndex {
         }
     }
 
-    /// The posting lists that count towards relevance, each with its factor, copied for the walk alongside
-    /// the matches (both ascend by document): reading them through pointers keeps the loop free of
-    /// reference counting.
-    struct Scoring {
-        private var lists: [(documents: UnsafeMutableBufferPointer<Int32>, weights: UnsafeMutableBufferPointer<Float>, factor: Double)]
-        private var next: [Int]
-
-        init(_ lists: [(Postings, Double)]) {
-            self.lists = lists.map { list, factor in
-                let documents = UnsafeMutableBufferPointer<Int32>.allocate(capacity: list.documents.count)
-                _ = documents.initialize(from: list.documents)
-                let weights = UnsafeMutableBufferPointer<Float>.allocate(capacity: list.weights.count)
-                _ = weights.initialize(from: list.weights)
-                return (documents, weights, factor)
-            }
-            next = [Int](repeating: 0, count: lists.count)
-        }
-
-        func deallocate() {
-            for list in lists {
-                list.documents.deallocate()
-                list.weights.deallocate()
-            }
-        }
-
-        /// `document`'s summed weights of the scoring words (before the length normalisation); documents
-        /// must come in ascending order.
-        mutating func score(of document: Int32) -> Double {
-            var score = 0.0
-            for index in lists.indices {
-                let list = lists[index]
-                var at = next[index]
-                while at < list.documents.count, list.documents[at] < document { at += 1 }
-                if at < list.documents.count, list.documents[at] == document { score += Double(list.weights[at]) * list.factor }
-                next[index] = at
-            }
-            return score
-        }
-    }
-
     /// The query's words that count towards relevance (not the negated ones), with their factors.
-    private func scoringLists(_ words: TextQuery.Parsed?, factors: [String: Double]) -> [(Postings, Double)] {
+    private func scoringLexemes(_ words: TextQuery.Parsed?, factors: [String: Double]) -> [(Int32, Double)] {
         guard case .some(let tree)? = words else { return [] }
-        return Set(tree.positiveWords).sorted().compactMap { word in
-            lexemes[word].map { (postings[Int($0)], factors[word] ?? 1) }
-        }
+        return Set(tree.positiveWords).sorted().compactMap { word in lexemes[word].map { ($0, factors[word] ?? 1) } }
     }
 
     /// The query of similar spellings for `query`'s words: each word is one of the (at most 20) most

@@ -31,26 +31,6 @@ final class CatalogueIndex: Sendable {
         let name: String
     }
 
-    /// The documents with one lexeme, in document order, with each document's positions of the lexeme.
-    struct Postings: Sendable {
-        var documents: [Int32] = []
-        var weights: [Float] = []
-        /// `positions[offsets[i]..<offsets[i + 1]]` are document i's positions (ascending).
-        var offsets: [Int32] = [0]
-        var positions: [UInt16] = []
-
-        func positions(of document: Int32) -> ArraySlice<UInt16>? {
-            var low = 0
-            var high = documents.count
-            while low < high {
-                let middle = (low + high) / 2
-                if documents[middle] < document { low = middle + 1 } else { high = middle }
-            }
-            guard low < documents.count, documents[low] == document else { return nil }
-            return positions[Int(offsets[low])..<Int(offsets[low + 1])]
-        }
-    }
-
     /// What a search needs of a document, all plain values in one place (the loop over the matches reads
     /// them for every match).
     struct Facts {
@@ -119,7 +99,7 @@ final class CatalogueIndex: Sendable {
     let facetChoices: (agreements: [(value: String, label: String)], lots: [(value: String, label: String)], suppliers: [(value: String, label: String)])
     let lexemes: [String: Int32]
     let lexemeNames: [String]
-    let postings: [Postings]
+    let postings: PostingStore
     /// For similar spellings: each trigram's lexemes (by number), and each lexeme's trigrams in order.
     let lexemesWithTrigram: [Trigrams.Trigram: [Int32]]
     let trigramsOf: [[Trigrams.Trigram]]
@@ -152,7 +132,7 @@ final class CatalogueIndex: Sendable {
         var ids: [UUID] = []
         var facts: [Facts] = []
         var lexemes: [String: Int32] = [:]
-        var postings: [Postings] = []
+        var postings: [PostingStore.List] = []
         // Newest first: then a page of the newest is the first documents of the matching set.
         let newestFirst = entries.map { (key: ($0.decided, Self.key(of: $0.id).0, Self.key(of: $0.id).1), entry: $0) }
             .sorted { $0.key > $1.key }.map(\.entry)
@@ -162,14 +142,11 @@ final class CatalogueIndex: Sendable {
             var length = 0
             TSVectorText.forEachLexeme(in: entry.vector) { lexeme, positions, weight in
                 let id = lexemes[lexeme] ?? {
-                    postings.append(Postings())
+                    postings.append(PostingStore.List())
                     lexemes[lexeme] = Int32(postings.count - 1)
                     return Int32(postings.count - 1)
                 }()
-                postings[Int(id)].documents.append(document)
-                postings[Int(id)].weights.append(weight)
-                postings[Int(id)].positions += positions
-                postings[Int(id)].offsets.append(Int32(postings[Int(id)].positions.count))
+                postings[Int(id)].append(document, weight: weight, positions: positions)
                 length += max(positions.count, 1)
             }
             ids.append(entry.id)
@@ -194,7 +171,7 @@ final class CatalogueIndex: Sendable {
         facetLayout = layout
         self.facetSets = facetSets
         self.lexemes = lexemes
-        self.postings = postings
+        self.postings = PostingStore(postings)
         var trigramsOf = [[Trigrams.Trigram]](repeating: [], count: postings.count)
         var lexemeNames = [String](repeating: "", count: postings.count)
         var lexemesWithTrigram: [Trigrams.Trigram: [Int32]] = [:]

@@ -17,6 +17,7 @@ struct CatalogueBenchmark {
     static let solutions = Int(ProcessInfo.processInfo.environment["BENCH_SOLUTIONS"] ?? "") ?? 100_000
     static let seconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "") ?? 10
     static let clients = 8
+    static let inProcessSearches = Int(ProcessInfo.processInfo.environment["BENCH_IN_PROCESS_SEARCHES"] ?? "") ?? 200
 
     static let queries = [
         "q=digital", "q=digitala%20tj%C3%A4nster", "q=%22digital%20tj%C3%A4nst%22", "q=varudistrubution",
@@ -49,8 +50,8 @@ struct CatalogueBenchmark {
         for text in ["digital", "sensorer or robot", "\"digital tjänst\""] {
             _ = try await catalogue.search(.init(text: text))
             let begin = ContinuousClock.now
-            for _ in 0..<200 { _ = try await catalogue.search(.init(text: text)) }
-            print("in process, one at a time: \(text) \(format(seconds(ContinuousClock.now - begin) * 1000 / 200)) ms per search")
+            for _ in 0..<inProcessSearches { _ = try await catalogue.search(.init(text: text)) }
+            print("in process, one at a time: \(text) \(format(seconds(ContinuousClock.now - begin) * 1000 / Double(inProcessSearches))) ms per search")
         }
         let p95 = try await measure(pool: pool, owner: owner)
         print("catalogue search p95 ms: \(format(p95))")
