@@ -151,7 +151,8 @@ public struct Catalogue: Sendable {
             found = index.search(.some(similar.query), query, sortByScore: sortByScore, after: cursor, limit: limit, factors: similar.factors)
             marked = similar.query.text
         }
-        let ids = found.page.map { index.ids[Int($0.document)] }
+        // The page's rows; the one beyond it only tells that there is a next page.
+        let ids = found.page.prefix(limit).map { index.ids[Int($0.document)] }
         let headline: SQL = text.isEmpty
             ? "left(s.summary, 300)"
             : "ts_headline('swedish', s.name || '. ' || s.summary || ' ' || s.description, \(marked)::tsquery, \(Self.headlineOptions))"
@@ -171,30 +172,29 @@ public struct Catalogue: Sendable {
         for row in rows {
             if let id = try row.decode("id", as: UUID?.self) { details[id] = row }
         }
-        var hits: [(Hit, Int32, Double)] = []
-        for (document, score) in found.page {
+        var hits: [Hit] = []
+        for (document, _) in found.page.prefix(limit) {
             let d = Int(document)
             // Always there, being of the same generation; a change made behind the generation's back is not shown.
             guard let row = details[index.ids[d]] else { continue }
             let facts = index.facts[d]
             let lot = index.lots[Int(facts.lot)]
-            hits.append((Hit(
+            hits.append(Hit(
                 id: index.ids[d], name: try row.decode("name", as: String.self), summary: try row.decode("summary", as: String.self),
                 supplierName: index.suppliers[Int(facts.supplier)].name, agreementTitle: index.agreements[Int(lot.agreement)].name,
                 lotNumber: lot.number, lotTitle: lot.title, innovationType: CatalogueIndex.types[Int(facts.type)], trl: Int(facts.trl),
                 tags: try row.decode("tags", as: [String].self), snippet: Self.markedHTML(try row.decode("snippet", as: String.self))
-            ), document, score))
+            ))
         }
         var next: String?
         if found.page.count > limit {
-            hits = Array(hits.prefix(limit))
             if let last = found.page.dropLast().last {
                 let d = Int(last.document)
                 next = CatalogueCursor(score: sortByScore ? last.score : 0, time: Date(timeIntervalSince1970: Double(index.facts[d].decided) / 1_000_000),
                                        id: index.ids[d]).encoded
             }
         }
-        return .found(Result(hits: hits.map(\.0), fuzzy: fuzzy, total: found.total, facets: found.facets, next: next))
+        return .found(Result(hits: hits, fuzzy: fuzzy, total: found.total, facets: found.facets, next: next))
     }
 
     /// Whether `text` is plain words: misspellings are looked for only among those, since a query with a

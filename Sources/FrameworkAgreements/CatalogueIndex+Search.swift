@@ -83,7 +83,10 @@ extension CatalogueIndex {
         facts.withUnsafeBufferPointer { facts in
             matching.forEach { document in
                 let fact = facts[Int(document)]
-                let key = (scores[Int(document)] * fact.norm, fact.idHigh, fact.idLow)
+                let score = scores[Int(document)] * fact.norm
+                // Most matches fall below the page's worst by score alone.
+                if score < page.floor { return }
+                let key = (score, fact.idHigh, fact.idLow)
                 if let after, !(key < after) { return }
                 page.offer(key, document)
             }
@@ -269,6 +272,9 @@ struct TopList {
         sorted.reserveCapacity(capacity + 1)
     }
 
+    /// Below this first key nothing enters: the worst kept one's once the list is full.
+    private(set) var floor = -Double.infinity
+
     mutating func offer(_ key: Key, _ document: Int32) {
         if sorted.count == capacity, let worst = sorted.last, !(worst.0 < key) { return }
         var low = 0
@@ -279,6 +285,7 @@ struct TopList {
         }
         sorted.insert((key, document), at: low)
         if sorted.count > capacity { sorted.removeLast() }
+        if sorted.count == capacity, let worst = sorted.last { floor = worst.0.0 }
     }
 }
 
