@@ -25,25 +25,18 @@ extension CatalogueIndex {
             if let value { matching.formIntersection(facetSets[value]) } else { matching = Bitset(count: count, filled: false) }
         }
         let total = matching.memberCount
-        // Counts per value over the narrowed set: through each value's set when the set is large, else
-        // document by document (five counts each).
+        // Counts per value over the narrowed set: one count per match, of its combination of facet values
+        // (far fewer combinations than documents), then each combination's count to its five values.
         let layout = facetLayout
-        var counts = [Int](repeating: 0, count: layout.count)
-        if total * 5 < layout.count * matching.words.count {
-            facts.withUnsafeBufferPointer { facts in
-                counts.withUnsafeMutableBufferPointer { counts in
-                    matching.forEach { document in
-                        let fact = facts[Int(document)]
-                        counts[Int(fact.agreement)] += 1
-                        counts[layout.lot + Int(fact.lot)] += 1
-                        counts[layout.supplier + Int(fact.supplier)] += 1
-                        counts[layout.type + Int(fact.type)] += 1
-                        counts[layout.band + FacetLayout.band(of: fact.trl)] += 1
-                    }
-                }
+        var comboCounts = [Int32](repeating: 0, count: combinations.count)
+        combinationOf.withUnsafeBufferPointer { combinationOf in
+            comboCounts.withUnsafeMutableBufferPointer { comboCounts in
+                matching.forEach { comboCounts[Int(combinationOf[Int($0)])] += 1 }
             }
-        } else {
-            for value in counts.indices { counts[value] = matching.intersectionCount(facetSets[value]) }
+        }
+        var counts = [Int](repeating: 0, count: layout.count)
+        for (combination, count) in zip(combinations, comboCounts) where count > 0 {
+            for value in combination { counts[Int(value)] += Int(count) }
         }
         let page = sortByScore
             ? bestScored(matching, words, factors: factors, after: cursor, limit: limit)
@@ -318,12 +311,6 @@ struct Bitset {
     }
 
     var memberCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
-
-    func intersectionCount(_ other: Bitset) -> Int {
-        var count = 0
-        for index in words.indices { count += (words[index] & other.words[index]).nonzeroBitCount }
-        return count
-    }
 
     /// The first `count` members from `start` on, ascending.
     func members(from start: Int, count: Int) -> [Int32] {
