@@ -3,8 +3,10 @@ public import Postgres
 import Identity
 
 /// The public catalogue of verified innovative solutions: only verified, unexpired solutions of active
-/// agreements, searched in Swedish (`websearch_to_tsquery`: phrases in quotes, `or`, `-word`), with trigram
-/// similarity when the words find nothing (a misspelling), facets with counts, and keyset pages.
+/// agreements, searched in Swedish (`websearch_to_tsquery`: phrases in quotes, `or`, `-word`), with words of
+/// similar spelling when plain words find nothing (a misspelling), facets with counts, and keyset pages.
+/// Searches are answered from a `CatalogueIndex` of the catalogue in memory, the page's rows and snippets
+/// from PostgreSQL; PostgreSQL alone answers what the index cannot (see `databaseSearch`).
 public struct Catalogue: Sendable {
     public enum Sort: String, Sendable {
         case relevance, newest
@@ -91,8 +93,7 @@ public struct Catalogue: Sendable {
     }
 
     public func search(_ query: Query) async throws -> Result {
-        let text = String(query.text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
-        let limit = min(max(query.limit, 1), 100)
+        let (text, limit) = Self.normalized(query)
         let cursor = try query.cursor.map(CatalogueCursor.init(encoded:))
         // The index answers when it is of the generation and day that the database shows with the page's
         // rows (one statement, so one snapshot). The newest index is tried first; when the page shows another
@@ -114,10 +115,21 @@ public struct Catalogue: Sendable {
             }
         }
         // A query the index does not read, or a catalogue changing under every try: the database answers.
-        // Repeatable read: the search and its counts see one snapshot.
+        return try await databaseSearch(query)
+    }
+
+    /// The search answered by PostgreSQL alone (ranked by `ts_rank_cd`, so in another order than the
+    /// index's), in repeatable read: the search and its counts see one snapshot.
+    func databaseSearch(_ query: Query) async throws -> Result {
+        let (text, limit) = Self.normalized(query)
         return try await pool.withTransaction(isolation: .repeatableRead) { connection in
             try await search(query, text: text, limit: limit, on: connection)
         }
+    }
+
+    /// The query's text without surrounding space and at most 200 characters, and its page size in 1...100.
+    private static func normalized(_ query: Query) -> (text: String, limit: Int) {
+        (String(query.text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200)), min(max(query.limit, 1), 100))
     }
 
     private enum IndexAnswer {

@@ -224,4 +224,31 @@ struct CatalogueIndexTests {
             #expect(seen == expected)
         }
     }
+
+    @Test func theIndexAndTheDatabaseAloneFindTheSameSolutionsCountsAndFacets() async throws {
+        try await withIndex { _, world in
+            let catalogue = Catalogue(pool: world.app)
+            for query: Catalogue.Query in [
+                .init(text: "digitala tjänster", limit: 100), .init(text: "\"ger robot\" -smart", limit: 100),
+                .init(text: "sensorer or robot", trl: .mature, limit: 100), .init(innovationType: .process, limit: 100),
+                .init(text: "plattfrom", limit: 100),
+            ] {
+                let indexed = try await catalogue.search(query)
+                let alone = try await catalogue.databaseSearch(query)
+                #expect(indexed.fuzzy == alone.fuzzy, "\(query.text)")
+                #expect(indexed.total > 0, "\(query.text) finds something")
+                // Similar spellings differ by design: the index looks among all the catalogue's words, the
+                // database (its fallback) among names.
+                if indexed.fuzzy { continue }
+                #expect(indexed.total == alone.total, "\(query.text)")
+                for name in ["agreement", "lot", "supplier", "type", "trl"] {
+                    #expect(indexed.facets[name]?.map { "\($0.value):\($0.count)" } == alone.facets[name]?.map { "\($0.value):\($0.count)" },
+                            "\(query.text): \(name)")
+                }
+                if indexed.total <= 100 {
+                    #expect(Set(indexed.hits.map(\.id)) == Set(alone.hits.map(\.id)), "\(query.text)")
+                }
+            }
+        }
+    }
 }
