@@ -46,6 +46,7 @@ struct CatalogueBenchmark {
 
         let pool = ConnectionPool(configuration: owner.with("user", "avrop_app"), maximumConnections: 8)
         // The service's own cost, without HTTP: one search after another in this process.
+        let before = residentMiB()
         let catalogue = Catalogue(pool: pool)
         for text in ["digital", "sensorer or robot", "\"digital tjänst\""] {
             _ = try await catalogue.search(.init(text: text))
@@ -53,6 +54,7 @@ struct CatalogueBenchmark {
             for _ in 0..<inProcessSearches { _ = try await catalogue.search(.init(text: text)) }
             print("in process, one at a time: \(text) \(format(seconds(ContinuousClock.now - begin) * 1000 / Double(inProcessSearches))) ms per search")
         }
+        print("resident memory: \(format(before)) MiB before the index, \(format(residentMiB())) MiB with it")
         let p95 = try await measure(pool: pool, owner: owner)
         print("catalogue search p95 ms: \(format(p95))")
         await pool.close()
@@ -132,6 +134,13 @@ struct CatalogueBenchmark {
     static func seconds(_ duration: Duration) -> Double {
         let (whole, atto) = duration.components
         return Double(whole) + Double(atto) / 1e18
+    }
+
+    /// This process's resident memory (VmRSS), in MiB.
+    static func residentMiB() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
     }
 
     static func format(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.2f", value) }
