@@ -229,23 +229,7 @@ enum TSVectorText {
                 guard bytes[at] == UInt8(ascii: "'") else { at += 1; continue }
                 at += 1
                 lexeme.removeAll(keepingCapacity: true)
-                while at < bytes.count {
-                    let byte = bytes[at]
-                    at += 1
-                    if byte == UInt8(ascii: "\\"), at < bytes.count {
-                        lexeme.append(bytes[at])
-                        at += 1
-                    } else if byte == UInt8(ascii: "'") {
-                        if at < bytes.count, bytes[at] == UInt8(ascii: "'") {
-                            lexeme.append(byte)
-                            at += 1
-                        } else {
-                            break
-                        }
-                    } else {
-                        lexeme.append(byte)
-                    }
-                }
+                guard QuotedLexeme.read(bytes, at: &at, into: &lexeme) else { return }
                 positions.removeAll(keepingCapacity: true)
                 var weight: Float = 0
                 if at < bytes.count, bytes[at] == UInt8(ascii: ":") {

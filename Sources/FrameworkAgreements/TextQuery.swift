@@ -153,26 +153,35 @@ indirect enum TextQuery: Equatable, Sendable {
         mutating func word() -> TextQuery? {
             guard take(UInt8(ascii: "'")) else { return nil }
             var lexeme: [UInt8] = []
-            while at < bytes.count {
-                let byte = bytes[at]
-                at += 1
-                if byte == UInt8(ascii: "\\") {
-                    guard at < bytes.count else { return nil }
-                    lexeme.append(bytes[at])
-                    at += 1
-                } else if byte == UInt8(ascii: "'") {
-                    if at < bytes.count, bytes[at] == UInt8(ascii: "'") {
-                        lexeme.append(byte)
-                        at += 1
-                    } else {
-                        if at < bytes.count, bytes[at] == UInt8(ascii: ":") { return nil }
-                        return .word(String(decoding: lexeme, as: UTF8.self))
-                    }
-                } else {
-                    lexeme.append(byte)
-                }
-            }
-            return nil
+            guard QuotedLexeme.read(bytes, at: &at, into: &lexeme) else { return nil }
+            if at < bytes.count, bytes[at] == UInt8(ascii: ":") { return nil }
+            return .word(String(decoding: lexeme, as: UTF8.self))
         }
+    }
+}
+
+/// A lexeme as PostgreSQL quotes it in the text forms of `tsvector` and `tsquery`: between single quotes,
+/// with `''` for a quote and `\x` for x.
+enum QuotedLexeme {
+    /// Reads from just after the opening quote to just after the closing one, appending the lexeme to
+    /// `lexeme`; false when the quote does not close.
+    static func read<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, at: inout Int, into lexeme: inout [UInt8]) -> Bool
+    where Bytes.Index == Int {
+        while at < bytes.endIndex {
+            let byte = bytes[at]
+            at += 1
+            if byte == UInt8(ascii: "\\") {
+                guard at < bytes.endIndex else { return false }
+                lexeme.append(bytes[at])
+                at += 1
+            } else if byte == UInt8(ascii: "'") {
+                guard at < bytes.endIndex, bytes[at] == UInt8(ascii: "'") else { return true }
+                lexeme.append(byte)
+                at += 1
+            } else {
+                lexeme.append(byte)
+            }
+        }
+        return false
     }
 }
