@@ -26,6 +26,10 @@ public import Logging
 /// - This thread per connection running the caller's body, unnamed statements: 0.97 to 1.02 of pgbench
 ///   `-M extended`; with prepared statements: 0.88 to 1.07 of pgbench `-M prepared`, and 2× the throughput
 ///   of unnamed statements for a primary-key select at 8 connections (57,300 against 29,100 per second).
+/// - The same design, measured again on 2026-12-02 with the benchmark in paired rounds (9 rounds of 2 s per
+///   side, the order turned every round, the median of the pair ratios): prepared statements 0.93 (insert,
+///   8 connections) to 1.02 (select, 8 connections) of pgbench `-M prepared`; unnamed 0.87 to 0.97 of
+///   `-M extended`. Single rounds swing from 0.6 to 1.8 on this VM, which is why the rounds are paired.
 /// - Binary results were not adopted: the rows here are short and decoding text is not where time goes;
 ///   parameters are text except `String` and `Data`, which travel as bytes.
 ///

@@ -8,8 +8,10 @@ import Postgres
 @main
 struct PostgresBenchmark {
     static let rows = 100_000
-    static let seconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "") ?? 5
-    static let rounds = Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 3
+    /// Seconds per round of one side: whole seconds, as pgbench's `-T` takes them.
+    static let seconds = Double(max(1, Int(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "") ?? 2))
+    /// Rounds per case and protocol; odd, so that the median is one of them.
+    static let rounds = max(1, Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 9) | 1
 
     struct Case {
         let name: String
@@ -55,24 +57,34 @@ struct PostgresBenchmark {
         for benchCase in cases where only == nil || only == "\(benchCase.name)-\(benchCase.clients)" {
             var line = "\(benchCase.name) c=\(benchCase.clients):"
             // Each protocol against pgbench in the same one: prepared statements (our default), and
-            // unnamed statements with bound parameters (PQexecParams). Three rounds each, the best one
-            // counting, so that a noisy neighbour on the machine does not decide the figure.
+            // unnamed statements with bound parameters (PQexecParams). This VM's speed drifts by a third
+            // within seconds (steal time), so the sides run in short rounds, in pairs, the order turned
+            // every round; each pair gives a ratio and the median of the ratios counts. The throughputs
+            // shown are each side's median.
             for prepared in [true, false] {
                 let mode = prepared ? "prepared" : "extended"
-                var reference = (throughput: 0.0, cpu: 0.0)
-                var ours = (throughput: 0.0, p50: 0.0, p99: 0.0, cpu: 0.0)
                 var configuration = cluster.configuration()
                 configuration.preparedStatements = prepared
-                for _ in 0..<rounds {
-                    let theirs = try pgbench(cluster, benchCase, mode: mode)
-                    if theirs.throughput > reference.throughput { reference = theirs }
-                    let round = try await measure(configuration, benchCase)
-                    if round.throughput > ours.throughput { ours = round }
+                var theirs: [(throughput: Double, cpu: Double)] = []
+                var ours: [(throughput: Double, p50: Double, p99: Double, cpu: Double)] = []
+                var ratios: [Double] = []
+                for round in 0..<rounds {
+                    if round % 2 == 0 {
+                        theirs.append(try pgbench(cluster, benchCase, mode: mode))
+                        ours.append(try await measure(configuration, benchCase))
+                    } else {
+                        ours.append(try await measure(configuration, benchCase))
+                        theirs.append(try pgbench(cluster, benchCase, mode: mode))
+                    }
+                    ratios.append(ours[round].throughput / theirs[round].throughput)
                 }
-                let ratio = ours.throughput / reference.throughput
-                line += " [\(mode)] pgbench \(format(reference.throughput)) tps, ours \(format(ours.throughput)) tps"
-                    + " (p50 \(format(ours.p50)) ms, p99 \(format(ours.p99)) ms), ratio \(format(ratio)),"
-                    + " client CPU µs/statement pgbench \(format(reference.cpu)) ours \(format(ours.cpu));"
+                let ratio = median(ratios)
+                let reference = theirs.sorted { $0.throughput < $1.throughput }[rounds / 2]
+                let own = ours.sorted { $0.throughput < $1.throughput }[rounds / 2]
+                line += " [\(mode)] pgbench \(format(reference.throughput)) tps, ours \(format(own.throughput)) tps"
+                    + " (p50 \(format(own.p50)) ms, p99 \(format(own.p99)) ms), ratio \(format(ratio))"
+                    + " (rounds \(format(ratios.min() ?? 0))–\(format(ratios.max() ?? 0))),"
+                    + " client CPU µs/statement pgbench \(format(reference.cpu)) ours \(format(own.cpu));"
                 if prepared == PostgresConfiguration.environment.preparedStatements { worst = min(worst, ratio) }
             }
             print(line)
@@ -161,6 +173,11 @@ struct PostgresBenchmark {
     static func milliseconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 
     static func format(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.3f", value) }
