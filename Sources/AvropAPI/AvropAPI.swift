@@ -29,6 +29,11 @@ public enum AvropAPI {
             )
         }
         guard let serverURL = URL(string: "/api/v1") else { return }
-        try APIHandlers(pool: pool, tokens: tokens, catalogue: catalogue, documents: documents).registerHandlers(on: RecordingTransport(router: router, table: routes), serverURL: serverURL)
+        // Compact JSON, keys in declaration order: the runtime's default sorts keys and pretty-prints,
+        // work and bytes that no client reads.
+        try APIHandlers(pool: pool, tokens: tokens, catalogue: catalogue, documents: documents).registerHandlers(
+            on: RecordingTransport(router: router, table: routes), serverURL: serverURL,
+            configuration: .init(jsonEncodingOptions: [.withoutEscapingSlashes])
+        )
     }
 }

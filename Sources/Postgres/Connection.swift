@@ -71,7 +71,7 @@ public final class Connection: @unchecked Sendable {
 
     /// Opens a connection. Every session runs in UTC with ISO dates, so timestamps travel unambiguously.
     public static func connect(_ configuration: PostgresConfiguration, logger: Logger = Logger(label: "avrop.postgres")) async throws -> Connection {
-        let executor = ConnectionExecutor(name: "avrop.postgres.connection")
+        let executor = ConnectionExecutor(name: "avrop-pg-conn")
         let handle: OpaqueHandle
         do {
             handle = try await withCheckedThrowingContinuation { continuation in
