@@ -201,6 +201,8 @@ let package = Package(
             name: "AvropAppTests",
             dependencies: [
                 "AvropApp",
+                "AvropAPI",
+                "FrameworkAgreements",
                 "Audit",
                 "Identity",
                 "Web",

@@ -94,20 +94,33 @@ enum SolutionJSON {
 }
 
 extension APIHandlers {
-    func searchCatalogue(_ input: Operations.SearchCatalogue.Input) async throws -> Operations.SearchCatalogue.Output {
-        let query = input.query
-        func uuid(_ text: String?) -> UUID? { text.flatMap(UUID.init(uuidString:)) }
+    /// A catalogue search's answer: the page (with the link to the next one), or why the query is refused.
+    enum CatalogueAnswer {
+        case page(Catalogue.Result, next: String?)
+        case badRequest(String)
+    }
+
+    /// The search of `GET /api/v1/catalogue`, for the query as the operation describes it. Served by
+    /// `CatalogueSearchRoute`, which writes the JSON itself; the generated operation below is the
+    /// reference that route is tested against.
+    func catalogueAnswer(_ query: Operations.SearchCatalogue.Input.Query) async throws -> CatalogueAnswer {
+        var ids: [String: UUID] = [:]
+        for (name, text) in [("agreement", query.agreement), ("lot", query.lot), ("supplier", query.supplier)] {
+            guard let text else { continue }
+            guard let id = UUID(uuidString: text) else { return .badRequest("\(name) must be a UUID") }
+            ids[name] = id
+        }
         let search = Catalogue.Query(
-            text: query.q ?? "", agreementID: uuid(query.agreement), lotID: uuid(query.lot),
+            text: query.q ?? "", agreementID: ids["agreement"], lotID: ids["lot"],
             innovationType: query._type.flatMap { Solution.InnovationType(rawValue: $0.rawValue) },
-            trl: query.trl.flatMap { Catalogue.TRLBand(rawValue: $0.rawValue) }, supplierID: uuid(query.supplier),
+            trl: query.trl.flatMap { Catalogue.TRLBand(rawValue: $0.rawValue) }, supplierID: ids["supplier"],
             sort: query.sort.flatMap { Catalogue.Sort(rawValue: $0.rawValue) } ?? .relevance, limit: query.limit ?? 20, cursor: query.cursor
         )
         let result: Catalogue.Result
         do {
             result = try await catalogue.search(search)
         } catch AgreementError.invalid {
-            return .badRequest(Problems.badRequest("the cursor is not one this service gave out"))
+            return .badRequest("the cursor is not one this service gave out")
         }
         let next = result.next.map { cursor in
             Pagination.nextLink("/api/v1/catalogue", [
@@ -115,15 +128,24 @@ extension APIHandlers {
                 "supplier": query.supplier, "sort": query.sort?.rawValue, "limit": query.limit.map(String.init), "cursor": cursor,
             ])
         }
-        return .ok(.init(body: .json(.init(
-            items: result.hits.map { hit in
-                .init(id: hit.id.uuidString.lowercased(), name: hit.name, summary: hit.summary, supplierName: hit.supplierName,
-                      agreementTitle: hit.agreementTitle, lotNumber: hit.lotNumber, lotTitle: hit.lotTitle,
-                      innovationType: hit.innovationType.rawValue, trl: hit.trl, tags: hit.tags, snippet: hit.snippet)
-            },
-            total: result.total, fuzzy: result.fuzzy,
-            facets: .init(additionalProperties: result.facets.mapValues { $0.map { .init(value: $0.value, label: $0.label, count: $0.count) } }),
-            next: next
-        ))))
+        return .page(result, next: next)
+    }
+
+    func searchCatalogue(_ input: Operations.SearchCatalogue.Input) async throws -> Operations.SearchCatalogue.Output {
+        switch try await catalogueAnswer(input.query) {
+        case .badRequest(let detail):
+            return .badRequest(Problems.badRequest(detail))
+        case .page(let result, let next):
+            return .ok(.init(body: .json(.init(
+                items: result.hits.map { hit in
+                    .init(id: hit.id.uuidString.lowercased(), name: hit.name, summary: hit.summary, supplierName: hit.supplierName,
+                          agreementTitle: hit.agreementTitle, lotNumber: hit.lotNumber, lotTitle: hit.lotTitle,
+                          innovationType: hit.innovationType.rawValue, trl: hit.trl, tags: hit.tags, snippet: hit.snippet)
+                },
+                total: result.total, fuzzy: result.fuzzy,
+                facets: .init(additionalProperties: result.facets.mapValues { $0.map { .init(value: $0.value, label: $0.label, count: $0.count) } }),
+                next: next
+            ))))
+        }
     }
 }

@@ -29,10 +29,13 @@ public final class APIRouteTable: Sendable {
     }
 }
 
-/// Registers the generated operations on the router and records them in a route table.
+/// Registers the generated operations on the router and records them in a route table. An operation in
+/// `handwritten` (by method and path, e.g. `GET /api/v1/catalogue`) is served by its own responder
+/// instead of the generated one.
 struct RecordingTransport<Context: RequestContext>: ServerTransport {
     let router: Router<Context>
     let table: APIRouteTable
+    var handwritten: [String: @Sendable (Request, Context) async throws -> Response] = [:]
 
     func register(
         _ handler: @escaping @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
@@ -40,6 +43,10 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
         path: String
     ) throws {
         table.add(method, path)
-        router.register(handler, method: method, path: path)
+        if let responder = handwritten["\(method.rawValue) \(path)"] {
+            router.on(RouterPath(path), method: method, use: responder)
+        } else {
+            router.register(handler, method: method, path: path)
+        }
     }
 }

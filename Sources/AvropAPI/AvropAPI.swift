@@ -31,8 +31,13 @@ public enum AvropAPI {
         guard let serverURL = URL(string: "/api/v1") else { return }
         // Compact JSON, keys in declaration order: the runtime's default sorts keys and pretty-prints,
         // work and bytes that no client reads.
-        try APIHandlers(pool: pool, tokens: tokens, catalogue: catalogue, documents: documents).registerHandlers(
-            on: RecordingTransport(router: router, table: routes), serverURL: serverURL,
+        let handlers = APIHandlers(pool: pool, tokens: tokens, catalogue: catalogue, documents: documents)
+        let catalogueRoute = CatalogueSearchRoute(handlers: handlers)
+        let transport = RecordingTransport(router: router, table: routes, handwritten: [
+            "GET /api/v1/catalogue": { request, _ in try await catalogueRoute.respond(to: request) },
+        ])
+        try handlers.registerHandlers(
+            on: transport, serverURL: serverURL,
             configuration: .init(jsonEncodingOptions: [.withoutEscapingSlashes])
         )
     }
