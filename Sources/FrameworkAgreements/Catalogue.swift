@@ -157,11 +157,12 @@ public struct Catalogue: Sendable {
         // among plain words only: a query with a phrase, `or` or `-word` meant exactly what it said.
         if found.total == 0, case .some(let tree)? = parsed, Self.isPlain(text) {
             fuzzy = true
-            guard let similar = index.similar(to: tree) else {
-                return .found(Result(hits: [], fuzzy: true, total: 0, facets: [:], next: nil))
+            // No similar words either: still no answer before the statement below has shown that this index
+            // is the database's generation; an older one may lack the words a newer one has.
+            if let similar = index.similar(to: tree) {
+                found = index.search(.some(similar.query), query, sortByScore: sortByScore, after: cursor, limit: limit, factors: similar.factors)
+                marked = similar.query.text
             }
-            found = index.search(.some(similar.query), query, sortByScore: sortByScore, after: cursor, limit: limit, factors: similar.factors)
-            marked = similar.query.text
         }
         // The page's rows; the one beyond it only tells that there is a next page.
         let ids = found.page.prefix(limit).map { index.ids[Int($0.document)] }

@@ -111,6 +111,34 @@ struct CatalogueSearchTests {
         }
     }
 
+    /// A supplier's drafts and submissions are never in the catalogue, so changing them must not make every
+    /// process rebuild its index; a change to a verified solution, in or out of the catalogue, must.
+    @Test func onlyChangesToVerifiedSolutionsMoveTheGeneration() async throws {
+        try await withCatalogue { catalogue, world in
+            func generation() async throws -> Int64 {
+                try await world.owner.withConnection { connection in
+                    try #require(try await connection.query("SELECT generation FROM avrop.catalogue_generation").first).decode("generation", as: Int64.self)
+                }
+            }
+            func change(_ sql: SQL) async throws { try await world.owner.withConnection { try await $0.execute(sql) } }
+            let start = try await generation()
+            try await change("UPDATE avrop.solution SET summary = summary || ' Ny mening.' WHERE status = 'submitted'")
+            try await change("INSERT INTO avrop.solution (id, supplier_id, lot_id, name, summary, description, innovation_type, trl, tags) SELECT gen_random_uuid(), supplier_id, lot_id, 'Utkast', 'Ett utkast.', '', 'product', 2, '{}' FROM avrop.solution LIMIT 1")
+            try await change("DELETE FROM avrop.solution WHERE name = 'Utkast'")
+            #expect(try await generation() == start, "drafts and submissions leave it")
+            try await change("UPDATE avrop.solution SET summary = summary WHERE name = 'Tolkning på distans'")
+            #expect(try await generation() == start + 1, "a verified solution changed")
+            try await change("UPDATE avrop.solution SET status = 'withdrawn' WHERE name = 'Tolkning på distans'")
+            #expect(try await generation() == start + 2, "a verified solution left the catalogue")
+            #expect(try await catalogue.search(.init(text: "tolkning")).total == 0)
+            try await change("UPDATE avrop.solution SET status = 'verified', decided_at = now(), verification_method = 'pilot', decision_reasons = 'Åter', valid_until = '2030-01-01' WHERE name = 'Tolkning på distans'")
+            #expect(try await generation() == start + 3, "a solution came (back) into the catalogue")
+            // The same search, whose words had no match and no similar spelling in the previous index: it too
+            // must see the new generation.
+            #expect(try await catalogue.search(.init(text: "tolkning")).total == 1)
+        }
+    }
+
     @Test func pagesFollowTheirCursorWithoutRepeats() async throws {
         try await withCatalogue { catalogue, _ in
             var seen: [String] = []
