@@ -168,7 +168,7 @@ public struct Catalogue: Sendable {
         let ids = found.page.prefix(limit).map { index.ids[Int($0.document)] }
         let headline: SQL = text.isEmpty
             ? "left(s.summary, 300)"
-            : "ts_headline('swedish', s.name || '. ' || s.summary || ' ' || s.description, \(marked)::tsquery, \(Self.headlineOptions))"
+            : "ts_headline('swedish', avrop.snippet_source(s.name, s.summary, s.description, \(marked)::tsquery), \(marked)::tsquery, \(Self.headlineOptions))"
         // One statement, so one snapshot: the generation and day read with the page are those of its rows.
         let rows = try await pool.withConnection { connection in
             try await connection.query("""
@@ -287,7 +287,7 @@ public struct Catalogue: Sendable {
         let order: SQL = sortByScore ? "score DESC, id DESC" : "decided_at DESC, id DESC"
         let headline: SQL = text.isEmpty || fuzzy
             ? "left(page.summary, 300)"
-            : "ts_headline('swedish', page.name || '. ' || page.summary || ' ' || page.description, websearch_to_tsquery('swedish', \(text)), \(Self.headlineOptions))"
+            : "ts_headline('swedish', avrop.snippet_source(page.name, page.summary, page.description, websearch_to_tsquery('swedish', \(text))), websearch_to_tsquery('swedish', \(text)), \(Self.headlineOptions))"
         let rows = try await connection.query("""
             WITH m AS \(materialized) (
                 SELECT s.id, s.lot_id, s.supplier_id, s.name, s.summary, s.description, s.innovation_type, s.trl, s.tags, s.decided_at,

@@ -139,6 +139,28 @@ struct CatalogueSearchTests {
         }
     }
 
+    /// A snippet is cut from 2,000 characters of a long description, around the first match, so a page of
+    /// long descriptions costs ts_headline no more than a page of short ones and still shows the match.
+    @Test func aLongDescriptionsSnippetShowsTheMatchFarIntoIt() async throws {
+        try await withCatalogue { catalogue, world in
+            let filler = String(repeating: "Lösningen har prövats i flera kommuner under lång tid. ", count: 170)
+            let description = filler + "Den bygger på drönare för inspektion av broar. " + filler
+            try await world.owner.withConnection {
+                try await $0.execute("UPDATE avrop.solution SET description = \(description) WHERE name = 'Tolkning på distans'")
+            }
+            #expect(description.count > 18_000 && description.count <= 20_000, "well over 2,000 characters before the match and after it")
+            for result in [try await catalogue.search(.init(text: "drönarna")), try await catalogue.databaseSearch(.init(text: "drönarna"))] {
+                #expect(result.hits.map(\.name) == ["Tolkning på distans"])
+                let snippet = try #require(result.hits.first?.snippet)
+                #expect(snippet.contains("<mark>drönare</mark>"), "\(snippet)")
+                #expect(snippet.count < 1_000)
+            }
+            // A match at the start of a long description: its start.
+            let start = try #require(try await catalogue.search(.init(text: "tolkning")).hits.first?.snippet)
+            #expect(start.hasPrefix("<mark>Tolkning</mark> på distans."))
+        }
+    }
+
     @Test func pagesFollowTheirCursorWithoutRepeats() async throws {
         try await withCatalogue { catalogue, _ in
             var seen: [String] = []
