@@ -24,8 +24,8 @@ final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
     private var stopped = false
     private var threadID = pthread_self()
 
-    /// Starts the thread. It keeps the executor alive until `shutdown()` lets it end. Linux keeps at most
-    /// 15 bytes of a thread's `name` and refuses a longer one, so profiles would show the parent's name.
+    /// Starts the thread. It keeps the executor alive until `shutdown()` lets it end. (On Linux the name
+    /// stays Foundation's: profiles show these threads under the name of the thread that started them.)
     init(name: String) {
         let started = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
