@@ -29,13 +29,13 @@ public enum AvropAPI {
             )
         }
         guard let serverURL = URL(string: "/api/v1") else { return }
-        // Compact JSON, keys in declaration order: the runtime's default sorts keys and pretty-prints,
-        // work and bytes that no client reads.
         let handlers = APIHandlers(pool: pool, tokens: tokens, catalogue: catalogue, documents: documents)
         let catalogueRoute = CatalogueSearchRoute(handlers: handlers)
         let transport = RecordingTransport(router: router, table: routes, handwritten: [
             "GET /api/v1/catalogue": { request, _ in try await catalogueRoute.respond(to: request) },
         ])
+        // Compact JSON, keys in declaration order: the runtime's default sorts keys and pretty-prints,
+        // work and bytes that no client reads.
         try handlers.registerHandlers(
             on: transport, serverURL: serverURL,
             configuration: .init(jsonEncodingOptions: [.withoutEscapingSlashes])
