@@ -70,7 +70,8 @@ enum SolutionJSON {
         .init(
             name: body.name, summary: body.summary, text: body.description ?? "",
             innovationType: Solution.InnovationType(rawValue: body.innovationType.rawValue) ?? .product,
-            innovationStep: body.innovationStep ?? "", trl: body.trl, tags: body.tags ?? []
+            innovationStep: Solution.InnovationStep(rawValue: body.innovationStep.rawValue) ?? .deploy, innovationNote: body.innovationNote ?? "",
+            trl: body.trl, tags: body.tags ?? []
         )
     }
 
@@ -79,7 +80,8 @@ enum SolutionJSON {
         return .init(
             value1: .init(
                 name: text.name, summary: text.summary, description: text.text,
-                innovationType: .init(rawValue: text.innovationType.rawValue) ?? .product, innovationStep: text.innovationStep,
+                innovationType: .init(rawValue: text.innovationType.rawValue) ?? .product,
+                innovationStep: .init(rawValue: text.innovationStep.rawValue) ?? .deploy, innovationNote: text.innovationNote,
                 trl: text.trl, tags: text.tags
             ),
             value2: .init(
@@ -113,7 +115,8 @@ extension APIHandlers {
         let search = Catalogue.Query(
             text: query.q ?? "", agreementID: ids["agreement"], lotID: ids["lot"],
             innovationType: query._type.flatMap { Solution.InnovationType(rawValue: $0.rawValue) },
-            trl: query.trl.flatMap { Catalogue.TRLBand(rawValue: $0.rawValue) }, supplierID: ids["supplier"],
+            trl: query.trl.flatMap { Catalogue.TRLBand(rawValue: $0.rawValue) },
+            innovationStep: query.step.flatMap { Solution.InnovationStep(rawValue: $0.rawValue) }, supplierID: ids["supplier"],
             sort: query.sort.flatMap { Catalogue.Sort(rawValue: $0.rawValue) } ?? .relevance, limit: query.limit ?? 20, cursor: query.cursor
         )
         let result: Catalogue.Result
@@ -124,7 +127,7 @@ extension APIHandlers {
         }
         let next = result.next.map { cursor in
             Pagination.nextLink("/api/v1/catalogue", [
-                "q": query.q, "agreement": query.agreement, "lot": query.lot, "type": query._type?.rawValue, "trl": query.trl?.rawValue,
+                "q": query.q, "agreement": query.agreement, "lot": query.lot, "type": query._type?.rawValue, "trl": query.trl?.rawValue, "step": query.step?.rawValue,
                 "supplier": query.supplier, "sort": query.sort?.rawValue, "limit": query.limit.map(String.init), "cursor": cursor,
             ])
         }
@@ -140,7 +143,8 @@ extension APIHandlers {
                 items: result.hits.map { hit in
                     .init(id: hit.id.uuidString.lowercased(), name: hit.name, summary: hit.summary, supplierName: hit.supplierName,
                           agreementTitle: hit.agreementTitle, lotNumber: hit.lotNumber, lotTitle: hit.lotTitle,
-                          innovationType: hit.innovationType.rawValue, trl: hit.trl, tags: hit.tags, snippet: hit.snippet)
+                          innovationType: hit.innovationType.rawValue, innovationStep: hit.innovationStep.rawValue, trl: hit.trl, tags: hit.tags,
+                          snippet: hit.snippet)
                 },
                 total: result.total, fuzzy: result.fuzzy,
                 facets: .init(additionalProperties: result.facets.mapValues { $0.map { .init(value: $0.value, label: $0.label, count: $0.count) } }),

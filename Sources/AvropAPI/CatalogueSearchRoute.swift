@@ -53,9 +53,11 @@ struct CatalogueSearchRoute: Sendable {
         }
         return choice("type", Query._TypePayload.self).flatMap { type in
             choice("trl", Query.TrlPayload.self).flatMap { trl in
-                choice("sort", Query.SortPayload.self).map { sort in
-                    Query(q: form["q"], agreement: form["agreement"], lot: form["lot"], _type: type, trl: trl,
-                          supplier: form["supplier"], sort: sort, cursor: form["cursor"], limit: limit)
+                choice("step", Query.StepPayload.self).flatMap { step in
+                    choice("sort", Query.SortPayload.self).map { sort in
+                        Query(q: form["q"], agreement: form["agreement"], lot: form["lot"], _type: type, trl: trl, step: step,
+                              supplier: form["supplier"], sort: sort, cursor: form["cursor"], limit: limit)
+                    }
                 }
             }
         }
@@ -86,6 +88,8 @@ struct CatalogueSearchRoute: Sendable {
             json.string(hit.lotTitle)
             json.member("innovationType")
             json.string(hit.innovationType.rawValue)
+            json.member("innovationStep")
+            json.string(hit.innovationStep.rawValue)
             json.member("trl")
             json.int(hit.trl)
             json.member("tags")

@@ -69,7 +69,8 @@ enum DemoSolutions {
                 let draft = try await service.create(
                     on: lots[offer.lot - 1],
                     .init(name: entry.name, summary: entry.summary, text: entry.text, innovationType: entry.type,
-                          innovationStep: "Ny för offentlig sektor i Sverige", trl: entry.trl, tags: entry.tags),
+                          innovationStep: entry.trl >= 7 ? .deploy : entry.trl >= 4 ? .introduce : .initiate,
+                          innovationNote: "Ny för offentlig sektor i Sverige", trl: entry.trl, tags: entry.tags),
                     by: supplier
                 )
                 // Every state: twenty verified, three drafts, three waiting for verification, two rejected, two withdrawn.

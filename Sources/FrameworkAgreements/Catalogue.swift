@@ -31,18 +31,21 @@ public struct Catalogue: Sendable {
         public var lotID: UUID?
         public var innovationType: Solution.InnovationType?
         public var trl: TRLBand?
+        public var innovationStep: Solution.InnovationStep?
         public var supplierID: UUID?
         public var sort: Sort
         public var limit: Int
         public var cursor: String?
 
         public init(text: String = "", agreementID: UUID? = nil, lotID: UUID? = nil, innovationType: Solution.InnovationType? = nil,
-                    trl: TRLBand? = nil, supplierID: UUID? = nil, sort: Sort = .relevance, limit: Int = 20, cursor: String? = nil) {
+                    trl: TRLBand? = nil, innovationStep: Solution.InnovationStep? = nil, supplierID: UUID? = nil, sort: Sort = .relevance,
+                    limit: Int = 20, cursor: String? = nil) {
             self.text = text
             self.agreementID = agreementID
             self.lotID = lotID
             self.innovationType = innovationType
             self.trl = trl
+            self.innovationStep = innovationStep
             self.supplierID = supplierID
             self.sort = sort
             self.limit = limit
@@ -59,6 +62,7 @@ public struct Catalogue: Sendable {
         public let lotNumber: Int
         public let lotTitle: String
         public let innovationType: Solution.InnovationType
+        public let innovationStep: Solution.InnovationStep
         public let trl: Int
         public let tags: [String]
         /// A piece of the text around the matches: HTML-escaped, matches in `<mark>`.
@@ -195,7 +199,8 @@ public struct Catalogue: Sendable {
             hits.append(Hit(
                 id: index.ids[d], name: try row.decode("name", as: String.self), summary: try row.decode("summary", as: String.self),
                 supplierName: index.suppliers[Int(facts.supplier)].name, agreementTitle: index.agreements[Int(lot.agreement)].name,
-                lotNumber: lot.number, lotTitle: lot.title, innovationType: CatalogueIndex.types[Int(facts.type)], trl: Int(facts.trl),
+                lotNumber: lot.number, lotTitle: lot.title, innovationType: CatalogueIndex.types[Int(facts.type)],
+                innovationStep: CatalogueIndex.steps[Int(facts.step)], trl: Int(facts.trl),
                 tags: try row.decode("tags", as: [String].self), snippet: Self.markedHTML(try row.decode("snippet", as: String.self))
             ))
         }
@@ -261,6 +266,7 @@ public struct Catalogue: Sendable {
             AND (\(query.agreementID) IS NULL OR s.lot_id IN (SELECT l.id FROM avrop.catalogue_lot l WHERE l.agreement_id = \(query.agreementID)))
             AND (\(query.lotID) IS NULL OR s.lot_id = \(query.lotID))
             AND (\(query.innovationType?.rawValue) IS NULL OR s.innovation_type = \(query.innovationType?.rawValue))
+            AND (\(query.innovationStep?.rawValue) IS NULL OR s.innovation_step = \(query.innovationStep?.rawValue))
             AND (\(band?.lowerBound) IS NULL OR s.trl BETWEEN \(band?.lowerBound) AND \(band?.upperBound))
             AND (\(query.supplierID) IS NULL OR s.supplier_id = \(query.supplierID))
             """
@@ -290,7 +296,7 @@ public struct Catalogue: Sendable {
             : "ts_headline('swedish', avrop.snippet_source(page.name, page.summary, page.description, websearch_to_tsquery('swedish', \(text))), websearch_to_tsquery('swedish', \(text)), \(Self.headlineOptions))"
         let rows = try await connection.query("""
             WITH m AS \(materialized) (
-                SELECT s.id, s.lot_id, s.supplier_id, s.name, s.summary, s.description, s.innovation_type, s.trl, s.tags, s.decided_at,
+                SELECT s.id, s.lot_id, s.supplier_id, s.name, s.summary, s.description, s.innovation_type, s.innovation_step, s.trl, s.tags, s.decided_at,
                        \(score) AS score
                 FROM \(from) WHERE \(filters)
             ), page AS (
@@ -307,6 +313,7 @@ public struct Catalogue: Sendable {
                 agreementTitle: try row.decode("agreement_title", as: String.self), lotNumber: try row.decode("lot_number", as: Int.self),
                 lotTitle: try row.decode("lot_title", as: String.self),
                 innovationType: Solution.InnovationType(rawValue: try row.decode("innovation_type", as: String.self)) ?? .product,
+                innovationStep: Solution.InnovationStep(rawValue: try row.decode("innovation_step", as: String.self)) ?? .deploy,
                 trl: try row.decode("trl", as: Int.self), tags: try row.decode("tags", as: [String].self),
                 snippet: Self.markedHTML(try row.decode("snippet", as: String.self))
             )
@@ -326,16 +333,16 @@ public struct Catalogue: Sendable {
     private func facets(from: SQL, materialized: SQL, filters: SQL, on connection: Connection) async throws -> (total: Int, groups: [String: [Facet]]) {
         let rows = try await connection.query("""
             WITH m AS \(materialized) (
-                SELECT s.lot_id, s.supplier_id, s.innovation_type,
+                SELECT s.lot_id, s.supplier_id, s.innovation_type, s.innovation_step,
                        CASE WHEN s.trl <= 3 THEN '1-3' WHEN s.trl <= 6 THEN '4-6' ELSE '7-9' END AS band
                 FROM \(from) WHERE \(filters)
             ), g AS (
                 SELECT GROUPING(l.agreement_id) AS g_agreement, GROUPING(m.lot_id) AS g_lot, GROUPING(m.innovation_type) AS g_type,
-                       GROUPING(m.band) AS g_band, GROUPING(m.supplier_id) AS g_supplier,
+                       GROUPING(m.band) AS g_band, GROUPING(m.supplier_id) AS g_supplier, GROUPING(m.innovation_step) AS g_step,
                        l.agreement_id::text AS agreement, min(l.agreement_title) AS agreement_title, m.lot_id::text AS lot,
-                       min(l.number) AS lot_number, min(l.title) AS lot_title, m.innovation_type, m.band, m.supplier_id, count(*)::int8 AS n
+                       min(l.number) AS lot_number, min(l.title) AS lot_title, m.innovation_type, m.innovation_step, m.band, m.supplier_id, count(*)::int8 AS n
                 FROM m JOIN avrop.catalogue_lot l ON l.id = m.lot_id
-                GROUP BY GROUPING SETS ((), (l.agreement_id), (m.lot_id), (m.innovation_type), (m.band), (m.supplier_id))
+                GROUP BY GROUPING SETS ((), (l.agreement_id), (m.lot_id), (m.innovation_type), (m.band), (m.supplier_id), (m.innovation_step))
             )
             SELECT g.*, g.supplier_id::text AS supplier, o.name AS supplier_name FROM g LEFT JOIN avrop.organization o ON o.id = g.supplier_id
             """)
@@ -343,22 +350,25 @@ public struct Catalogue: Sendable {
         var groups: [String: [Facet]] = [:]
         for row in rows {
             let count = try row.decode("n", as: Int.self)
-            let flags = try ["g_agreement", "g_lot", "g_type", "g_band", "g_supplier"].map { try row.decode($0, as: Int.self) }
+            let flags = try ["g_agreement", "g_lot", "g_type", "g_band", "g_supplier", "g_step"].map { try row.decode($0, as: Int.self) }
             switch flags {
-            case [1, 1, 1, 1, 1]: total = count
-            case [0, 1, 1, 1, 1]:
+            case [1, 1, 1, 1, 1, 1]: total = count
+            case [0, 1, 1, 1, 1, 1]:
                 groups["agreement", default: []].append(Facet(value: try row.decode("agreement", as: String.self),
                                                               label: try row.decode("agreement_title", as: String.self), count: count))
-            case [1, 0, 1, 1, 1]:
+            case [1, 0, 1, 1, 1, 1]:
                 groups["lot", default: []].append(Facet(value: try row.decode("lot", as: String.self),
                                                         label: "\(try row.decode("lot_number", as: Int.self)) \(try row.decode("lot_title", as: String.self))", count: count))
-            case [1, 1, 0, 1, 1]:
+            case [1, 1, 0, 1, 1, 1]:
                 let type = try row.decode("innovation_type", as: String.self)
                 groups["type", default: []].append(Facet(value: type, label: type, count: count))
-            case [1, 1, 1, 0, 1]:
+            case [1, 1, 1, 0, 1, 1]:
                 let band = try row.decode("band", as: String.self)
                 groups["trl", default: []].append(Facet(value: band, label: band, count: count))
-            case [1, 1, 1, 1, 0]:
+            case [1, 1, 1, 1, 1, 0]:
+                let step = try row.decode("innovation_step", as: String.self)
+                groups["step", default: []].append(Facet(value: step, label: step, count: count))
+            case [1, 1, 1, 1, 0, 1]:
                 groups["supplier", default: []].append(Facet(value: try row.decode("supplier", as: String.self),
                                                              label: try row.decode("supplier_name", as: String.self), count: count))
             default: break

@@ -26,7 +26,7 @@ extension CatalogueIndex {
         }
         let total = matching.memberCount
         // Counts per value over the narrowed set: one count per match, of its combination of facet values
-        // (far fewer combinations than documents), then each combination's count to its five values.
+        // (far fewer combinations than documents), then each combination's count to its six values.
         let layout = facetLayout
         var comboCounts = [Int32](repeating: 0, count: combinations.count)
         combinationOf.withUnsafeBufferPointer { combinationOf in
@@ -51,7 +51,8 @@ extension CatalogueIndex {
         add("lot", facetChoices.lots, counts[layout.lot..<layout.supplier])
         add("supplier", facetChoices.suppliers, counts[layout.supplier..<layout.type])
         add("type", Self.types.map { ($0.rawValue, $0.rawValue) }, counts[layout.type..<layout.band])
-        add("trl", Catalogue.TRLBand.allCases.map { ($0.rawValue, $0.rawValue) }, counts[layout.band...])
+        add("trl", Catalogue.TRLBand.allCases.map { ($0.rawValue, $0.rawValue) }, counts[layout.band..<layout.step])
+        add("step", Self.steps.map { ($0.rawValue, $0.rawValue) }, counts[layout.step...])
         for key in groups.keys {
             groups[key]?.sort { ($0.count, $1.label) > ($1.count, $0.label) }
         }
@@ -250,6 +251,7 @@ extension CatalogueIndex {
         if let id = query.supplierID { values.append(suppliers.firstIndex { $0.id == id }.map { facetLayout.supplier + $0 }) }
         if let type = query.innovationType { values.append(Self.types.firstIndex(of: type).map { facetLayout.type + $0 }) }
         if let band = query.trl { values.append(Catalogue.TRLBand.allCases.firstIndex(of: band).map { facetLayout.band + $0 }) }
+        if let step = query.innovationStep { values.append(Self.steps.firstIndex(of: step).map { facetLayout.step + $0 }) }
         return values
     }
 }

@@ -41,6 +41,8 @@ final class CatalogueIndex: Sendable {
         let agreement: Int32
         let supplier: Int32
         let type: UInt8
+        /// Position in `steps`.
+        let step: UInt8
         let trl: UInt8
         /// Microseconds since 1970.
         let decided: Int64
@@ -51,12 +53,14 @@ final class CatalogueIndex: Sendable {
         let idLow: UInt64
     }
 
-    /// The values of all facets in one row: agreements, lots, suppliers, innovation types, TRL bands.
+    /// The values of all facets in one row: agreements, lots, suppliers, innovation types, TRL bands,
+    /// innovation steps.
     struct FacetLayout: Sendable {
         let lot: Int
         let supplier: Int
         let type: Int
         let band: Int
+        let step: Int
         let count: Int
 
         init(agreements: Int, lots: Int, suppliers: Int) {
@@ -64,13 +68,15 @@ final class CatalogueIndex: Sendable {
             supplier = lot + lots
             type = supplier + suppliers
             band = type + CatalogueIndex.types.count
-            count = band + 3
+            step = band + 3
+            count = step + CatalogueIndex.steps.count
         }
 
         static func band(of trl: UInt8) -> Int { trl <= 3 ? 0 : trl <= 6 ? 1 : 2 }
 
         func values(of fact: Facts) -> [Int] {
-            [Int(fact.agreement), lot + Int(fact.lot), supplier + Int(fact.supplier), type + Int(fact.type), band + Self.band(of: fact.trl)]
+            [Int(fact.agreement), lot + Int(fact.lot), supplier + Int(fact.supplier), type + Int(fact.type), band + Self.band(of: fact.trl),
+             step + Int(fact.step)]
         }
     }
 
@@ -80,6 +86,7 @@ final class CatalogueIndex: Sendable {
         let lot: UUID
         let supplier: UUID
         let innovationType: Solution.InnovationType
+        let innovationStep: Solution.InnovationStep
         let trl: Int
         /// Microseconds since 1970, as the cursor keeps them.
         let decided: Int64
@@ -97,8 +104,8 @@ final class CatalogueIndex: Sendable {
     /// Where each facet's values lie in `facetSets`, and for each value the documents that have it.
     let facetLayout: FacetLayout
     let facetSets: [Bitset]
-    /// The distinct combinations of facet values (their five positions in `facetSets`), and each
-    /// document's: counting a match once, by its combination, is cheaper than counting it five times.
+    /// The distinct combinations of facet values (their six positions in `facetSets`), and each
+    /// document's: counting a match once, by its combination, is cheaper than counting it six times.
     let combinations: [[Int32]]
     let combinationOf: [Int32]
     /// Each facet's values and labels, in the order of `agreements`, `lots` and `suppliers`.
@@ -113,6 +120,7 @@ final class CatalogueIndex: Sendable {
     var count: Int { ids.count }
 
     static let types = Solution.InnovationType.allCases
+    static let steps = Solution.InnovationStep.allCases
 
     /// Builds the index of `entries`; entries whose lot or supplier is not among `lots` or `suppliers` are
     /// left out (they are not visible).
@@ -158,7 +166,8 @@ final class CatalogueIndex: Sendable {
             ids.append(entry.id)
             let key = Self.key(of: entry.id)
             facts.append(Facts(lot: lot, agreement: lots[Int(lot)].agreement, supplier: supplier,
-                               type: UInt8(Self.types.firstIndex(of: entry.innovationType) ?? 0), trl: UInt8(clamping: entry.trl),
+                               type: UInt8(Self.types.firstIndex(of: entry.innovationType) ?? 0),
+                               step: UInt8(Self.steps.firstIndex(of: entry.innovationStep) ?? 0), trl: UInt8(clamping: entry.trl),
                                decided: entry.decided, norm: length > 0 ? 1 / log2(Double(length) + 1) : 1, idHigh: key.0, idLow: key.1))
         }
         self.agreements = agreements

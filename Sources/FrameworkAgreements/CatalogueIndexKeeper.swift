@@ -80,7 +80,7 @@ final class CatalogueIndexKeeper: Sendable {
             WHERE o.id IN (SELECT DISTINCT supplier_id FROM avrop.catalogue_solution) ORDER BY o.id
             """).map { CatalogueIndex.Named(id: try $0.decode("id", as: UUID.self), name: try $0.decode("name", as: String.self)) }
         let entries = try await connection.query("""
-            SELECT id, lot_id, supplier_id, innovation_type, trl,
+            SELECT id, lot_id, supplier_id, innovation_type, innovation_step, trl,
                    coalesce((extract(epoch FROM decided_at) * 1000000)::int8, 0) AS decided, search_vector::text AS vector
             FROM avrop.catalogue_solution ORDER BY id
             """).map { row in
@@ -88,6 +88,7 @@ final class CatalogueIndexKeeper: Sendable {
                 id: try row.decode("id", as: UUID.self), lot: try row.decode("lot_id", as: UUID.self),
                 supplier: try row.decode("supplier_id", as: UUID.self),
                 innovationType: Solution.InnovationType(rawValue: try row.decode("innovation_type", as: String.self)) ?? .product,
+                innovationStep: Solution.InnovationStep(rawValue: try row.decode("innovation_step", as: String.self)) ?? .deploy,
                 trl: try row.decode("trl", as: Int.self), decided: try row.decode("decided", as: Int64.self),
                 vector: try row.decode("vector", as: String.self))
         }

@@ -13,6 +13,16 @@ public struct Solution: Sendable, Equatable, Identifiable {
         case product, service, process, organisational
     }
 
+    /// The step of the innovation staircase (innovationstrappan) the solution stands on.
+    public enum InnovationStep: String, Sendable, CaseIterable {
+        /// Införa: proven elsewhere, new to the buyer.
+        case deploy
+        /// Introducera: new to the market, adapted to the buyer.
+        case introduce
+        /// Initiera: still to be developed with the buyer.
+        case initiate
+    }
+
     public enum VerificationMethod: String, Sendable, CaseIterable {
         case pilot, testBed, thirdPartyCertification, referenceCustomer, labTest
     }
@@ -23,17 +33,21 @@ public struct Solution: Sendable, Equatable, Identifiable {
         public var summary: String
         public var text: String
         public var innovationType: InnovationType
-        public var innovationStep: String
+        public var innovationStep: InnovationStep
+        /// What is new in it, in the supplier's words.
+        public var innovationNote: String
         /// Technology readiness level, 1 to 9.
         public var trl: Int
         public var tags: [String]
 
-        public init(name: String, summary: String, text: String = "", innovationType: InnovationType, innovationStep: String = "", trl: Int, tags: [String] = []) {
+        public init(name: String, summary: String, text: String = "", innovationType: InnovationType, innovationStep: InnovationStep = .deploy,
+                    innovationNote: String = "", trl: Int, tags: [String] = []) {
             self.name = name
             self.summary = summary
             self.text = text
             self.innovationType = innovationType
             self.innovationStep = innovationStep
+            self.innovationNote = innovationNote
             self.trl = trl
             self.tags = tags
         }

@@ -21,9 +21,10 @@ public struct SolutionService: Sendable {
         return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
             guard try await !openLots(for: actor, only: lotID, on: connection).isEmpty else { throw AgreementError.notFound }
             try await connection.execute("""
-                INSERT INTO avrop.solution (id, supplier_id, lot_id, name, summary, description, innovation_type, innovation_step, trl, tags)
+                INSERT INTO avrop.solution (id, supplier_id, lot_id, name, summary, description, innovation_type, innovation_step, innovation_note, trl, tags)
                 VALUES (\(id), \(actor.organizationID), \(lotID), \(description.name), \(description.summary), \(description.text),
-                    \(description.innovationType.rawValue), \(description.innovationStep), \(description.trl), \(description.tags))
+                    \(description.innovationType.rawValue), \(description.innovationStep.rawValue), \(description.innovationNote),
+                    \(description.trl), \(description.tags))
                 """)
             try await audit(id, actor.organizationID, "solution.created", ["name": description.name], on: connection)
             return try await load(id, on: connection)
@@ -66,7 +67,8 @@ public struct SolutionService: Sendable {
             guard solution.status == .draft else { throw AgreementError.notDraft }
             let changed = try await connection.execute("""
                 UPDATE avrop.solution SET name = \(description.name), summary = \(description.summary), description = \(description.text),
-                    innovation_type = \(description.innovationType.rawValue), innovation_step = \(description.innovationStep),
+                    innovation_type = \(description.innovationType.rawValue), innovation_step = \(description.innovationStep.rawValue),
+                    innovation_note = \(description.innovationNote),
                     trl = \(description.trl), tags = \(description.tags), version = version + 1
                 WHERE id = \(id) AND version = \(version)
                 """)
@@ -195,12 +197,13 @@ public struct SolutionService: Sendable {
     }
 
     static let columns: SQL = """
-        s.id, s.supplier_id, s.lot_id, s.name, s.summary, s.description, s.innovation_type, s.innovation_step, s.trl, s.tags,
+        s.id, s.supplier_id, s.lot_id, s.name, s.summary, s.description, s.innovation_type, s.innovation_step, s.innovation_note, s.trl, s.tags,
         avrop.solution_status(s) AS status, s.verification_method, s.decision_reasons, s.valid_until::text AS valid_until, s.decided_at, s.version
         """
 
     static func solution(_ row: Row) throws -> Solution {
         guard let type = Solution.InnovationType(rawValue: try row.decode("innovation_type", as: String.self)),
+              let step = Solution.InnovationStep(rawValue: try row.decode("innovation_step", as: String.self)),
               let status = Solution.Status(rawValue: try row.decode("status", as: String.self))
         else { throw PostgresDecodingError(column: "status", swiftType: "Solution.Status", reason: .invalidValue) }
         let decision = try row.decode("decided_at", as: Date?.self).map { decidedAt in
@@ -215,7 +218,7 @@ public struct SolutionService: Sendable {
             description: .init(
                 name: try row.decode("name", as: String.self), summary: try row.decode("summary", as: String.self),
                 text: try row.decode("description", as: String.self), innovationType: type,
-                innovationStep: try row.decode("innovation_step", as: String.self), trl: try row.decode("trl", as: Int.self),
+                innovationStep: step, innovationNote: try row.decode("innovation_note", as: String.self), trl: try row.decode("trl", as: Int.self),
                 tags: try row.decode("tags", as: [String].self)
             ),
             status: status, decision: decision, version: try row.decode("version", as: Int.self)
@@ -230,6 +233,7 @@ public struct SolutionService: Sendable {
         guard (1...200).contains(description.name.count) else { throw AgreementError.invalid(field: "name", reason: "1 to 200 characters") }
         guard (1...500).contains(description.summary.count) else { throw AgreementError.invalid(field: "summary", reason: "1 to 500 characters") }
         guard description.text.count <= 20000 else { throw AgreementError.invalid(field: "description", reason: "at most 20000 characters") }
+        guard description.innovationNote.count <= 5000 else { throw AgreementError.invalid(field: "innovationNote", reason: "at most 5000 characters") }
         guard (1...9).contains(description.trl) else { throw AgreementError.invalid(field: "trl", reason: "1 to 9") }
         guard description.tags.count <= 20, description.tags.allSatisfy({ $0.count <= 50 }) else {
             throw AgreementError.invalid(field: "tags", reason: "at most 20, each at most 50 characters")

@@ -17,7 +17,8 @@ struct CataloguePages: Sendable {
                 text: text("q") ?? "", agreementID: text("agreement").flatMap(UUID.init(uuidString:)),
                 lotID: text("lot").flatMap(UUID.init(uuidString:)),
                 innovationType: text("type").flatMap(Solution.InnovationType.init(rawValue:)),
-                trl: text("trl").flatMap(Catalogue.TRLBand.init(rawValue:)), supplierID: text("supplier").flatMap(UUID.init(uuidString:)),
+                trl: text("trl").flatMap(Catalogue.TRLBand.init(rawValue:)),
+                innovationStep: text("step").flatMap(Solution.InnovationStep.init(rawValue:)), supplierID: text("supplier").flatMap(UUID.init(uuidString:)),
                 sort: text("sort").flatMap(Catalogue.Sort.init(rawValue:)) ?? .relevance, limit: 20, cursor: text("cursor")
             )
             let result: Catalogue.Result
@@ -27,7 +28,7 @@ struct CataloguePages: Sendable {
                 throw HTTPError(.badRequest)
             }
             // Links keep every other choice and change one.
-            let current: [String: String] = ["q": query.text, "type": text("type") ?? "", "trl": text("trl") ?? "",
+            let current: [String: String] = ["q": query.text, "type": text("type") ?? "", "trl": text("trl") ?? "", "step": text("step") ?? "",
                                              "lot": text("lot") ?? "", "supplier": text("supplier") ?? "", "sort": text("sort") ?? ""]
             func link(_ changes: [String: String]) -> String {
                 var components = URLComponents()
@@ -38,14 +39,19 @@ struct CataloguePages: Sendable {
             }
             let facetNames: [(key: String, parameter: String, heading: String)] = [
                 ("lot", "lot", "catalogue_facet_lot"), ("type", "type", "catalogue_facet_type"), ("trl", "trl", "catalogue_facet_trl"),
-                ("supplier", "supplier", "catalogue_facet_supplier"),
+                ("step", "step", "catalogue_facet_step"), ("supplier", "supplier", "catalogue_facet_supplier"),
             ]
             let facets = facetNames.compactMap { facet -> [String: Any]? in
                 guard let values = result.facets[facet.key], !values.isEmpty else { return nil }
                 return [
                     "heading": renderer.text(facet.heading),
                     "values": values.map { value -> [String: Any] in
-                        let label = facet.key == "type" ? renderer.text("type_\(value.label)") : (facet.key == "trl" ? "TRL \(value.label)" : value.label)
+                        let label = switch facet.key {
+                        case "type": renderer.text("type_\(value.label)")
+                        case "step": renderer.text("step_\(value.label)")
+                        case "trl": "TRL \(value.label)"
+                        default: value.label
+                        }
                         let chosen = current[facet.parameter] == value.value
                         return ["label": label, "count": value.count, "chosen": chosen,
                                 "href": link([facet.parameter: chosen ? "" : value.value, "cursor": ""])]
@@ -56,7 +62,7 @@ struct CataloguePages: Sendable {
                 [
                     "id": hit.id.uuidString.lowercased(), "name": hit.name, "snippet": hit.snippet, "supplier": hit.supplierName,
                     "lot": "\(renderer.text("lot")) \(hit.lotNumber): \(hit.lotTitle)", "trl": hit.trl,
-                    "type": renderer.text("type_\(hit.innovationType.rawValue)"),
+                    "type": renderer.text("type_\(hit.innovationType.rawValue)"), "step": renderer.text("step_\(hit.innovationStep.rawValue)"),
                 ]
             }
             var values: [String: Any] = [

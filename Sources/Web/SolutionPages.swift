@@ -156,7 +156,8 @@ struct SolutionPages: Sendable {
         let text = solution.description
         var values: [String: Any] = [
             "id": solution.id.uuidString.lowercased(), "name": text.name, "summary": text.summary, "description": text.text,
-            "trl": text.trl, "tags": text.tags, "type": renderer.text("type_\(text.innovationType.rawValue)"), "step": text.innovationStep,
+            "trl": text.trl, "tags": text.tags, "type": renderer.text("type_\(text.innovationType.rawValue)"),
+            "step": renderer.text("step_\(text.innovationStep.rawValue)"), "note": text.innovationNote,
             "status": renderer.text("solution_status_\(solution.status.rawValue)"), "version": solution.version,
         ]
         if let made = solution.decision {
@@ -199,12 +200,16 @@ struct SolutionPages: Sendable {
     /// The fields of the solution form, filled with `description` when there is one.
     private func textValues(_ description: Solution.Description?) -> [String: Any] {
         let type = description?.innovationType ?? .product
+        let step = description?.innovationStep ?? .deploy
         let trl = description?.trl ?? 5
         return [
             "fieldName": description?.name ?? "", "fieldSummary": description?.summary ?? "", "fieldDescription": description?.text ?? "",
-            "fieldStep": description?.innovationStep ?? "", "fieldTags": description?.tags.joined(separator: ", ") ?? "",
+            "fieldNote": description?.innovationNote ?? "", "fieldTags": description?.tags.joined(separator: ", ") ?? "",
             "types": Solution.InnovationType.allCases.map { option -> [String: Any] in
                 ["value": option.rawValue, "label": renderer.text("type_\(option.rawValue)"), "selected": option == type]
+            },
+            "steps": Solution.InnovationStep.allCases.map { option -> [String: Any] in
+                ["value": option.rawValue, "label": renderer.text("step_\(option.rawValue)"), "selected": option == step]
             },
             "levels": (1...9).map { ["value": $0, "selected": $0 == trl] as [String: Any] },
         ]
@@ -255,16 +260,18 @@ extension Form {
         let text: String?
         let type: String
         let step: String?
+        let note: String?
         let trl: Int
         let tags: String?
         let version: Int?
-        enum CodingKeys: String, CodingKey { case csrf = "_csrf", lot, name, summary, text = "description", type, step, trl, tags, version }
+        enum CodingKeys: String, CodingKey { case csrf = "_csrf", lot, name, summary, text = "description", type, step, note, trl, tags, version }
 
         /// What the supplier wrote; tags separated by commas.
         var solution: Solution.Description {
             Solution.Description(
                 name: name, summary: summary, text: text ?? "",
-                innovationType: Solution.InnovationType(rawValue: type) ?? .product, innovationStep: step ?? "", trl: trl,
+                innovationType: Solution.InnovationType(rawValue: type) ?? .product,
+                innovationStep: step.flatMap(Solution.InnovationStep.init(rawValue:)) ?? .deploy, innovationNote: note ?? "", trl: trl,
                 tags: (tags ?? "").split(separator: ",").map(String.init)
             )
         }

@@ -80,9 +80,17 @@ struct AgreementAPITests {
                 try #require((try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])?["token"] as? String)
             }
             let drafted = try await call(.post, "/api/v1/solutions", [
-                "lotId": lotID, "name": "Digital tolk", "summary": "Tolkning på distans", "innovationType": "service", "trl": 7, "tags": ["tolk"],
+                "lotId": lotID, "name": "Digital tolk", "summary": "Tolkning på distans", "innovationType": "service", "innovationStep": "deploy", "trl": 7, "tags": ["tolk"],
             ], headers: [.authorization: "Bearer \(eva)"], auth: false)
             #expect(drafted.0 == .created)
+            #expect(drafted.1["innovationStep"] as? String == "deploy")
+            // The step of the innovation staircase is one of three, and must be given.
+            for step: Any in ["top", NSNull()] {
+                let refused = try await call(.post, "/api/v1/solutions", [
+                    "lotId": lotID, "name": "Utan steg", "summary": "x", "innovationType": "service", "innovationStep": step, "trl": 7,
+                ], headers: [.authorization: "Bearer \(eva)"], auth: false)
+                #expect(refused.0 == .badRequest, "\(step)")
+            }
             let solutionID = try #require(drafted.1["id"] as? String)
             #expect(try await call(.get, "/api/v1/solutions/\(solutionID)", auth: false).0 == .notFound, "a draft is the supplier's")
             #expect(try await call(.post, "/api/v1/solutions/\(solutionID)/decision", ["action": "submit"], headers: [.authorization: "Bearer \(eva)"], auth: false).0 == .ok)

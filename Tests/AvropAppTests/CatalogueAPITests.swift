@@ -44,7 +44,7 @@ struct CatalogueAPITests {
     @Test func theRouteSendsWhatTheGeneratedOperationWould() async throws {
         try await Self.withDemo { client, handlers in
             var queries = ["", "q=digitala+tj%C3%A4nster", "q=digitala%20tj%C3%A4nster&trl=7-9", "q=varudistrubution",
-                           "q=%22digital+tj%C3%A4nst%22", "q=tolk+or+sensorer", "sort=newest&limit=3", "type=service&limit=2"]
+                           "q=%22digital+tj%C3%A4nst%22", "q=tolk+or+sensorer", "sort=newest&limit=3", "type=service&limit=2", "step=introduce&trl=4-6"]
             var compared = 0
             while !queries.isEmpty {
                 let query = queries.removeFirst()
@@ -69,7 +69,7 @@ struct CatalogueAPITests {
                     queries.append(String(next[range.upperBound...]))
                 }
             }
-            #expect(compared == 9, "eight queries and one next page")
+            #expect(compared == 10, "nine queries and one next page")
         }
     }
 
@@ -77,7 +77,7 @@ struct CatalogueAPITests {
         try await Self.withDemo { client, _ in
             for (query, detail) in [
                 ("trl=10-12", "trl must be one of 1-3, 4-6, 7-9"), ("type=gadget", "type must be one of product, service, process, organisational"),
-                ("sort=best", "sort must be one of relevance, newest"), ("limit=many", "limit must be a whole number from 1 to 100"),
+                ("sort=best", "sort must be one of relevance, newest"), ("step=top", "step must be one of deploy, introduce, initiate"), ("limit=many", "limit must be a whole number from 1 to 100"),
                 ("agreement=42", "agreement must be a UUID"), ("cursor=not-ours", "the cursor is not one this service gave out"),
                 ("q=%zz", "the query string is not valid percent-encoding"),
             ] {

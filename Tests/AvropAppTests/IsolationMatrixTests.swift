@@ -109,8 +109,8 @@ struct IsolationMatrixTests {
                     ), placed AS (
                         INSERT INTO avrop.lot_supplier (lot_id, supplier_id) SELECT lot.id, supplier.id FROM lot, supplier RETURNING lot_id
                     ), solution AS (
-                        INSERT INTO avrop.solution (id, supplier_id, lot_id, name, summary, innovation_type, trl)
-                        SELECT gen_random_uuid(), supplier.id, placed.lot_id, 'Hemlig lösning', 'Hemlig sammanfattning', 'product', 5
+                        INSERT INTO avrop.solution (id, supplier_id, lot_id, name, summary, innovation_type, innovation_step, trl)
+                        SELECT gen_random_uuid(), supplier.id, placed.lot_id, 'Hemlig lösning', 'Hemlig sammanfattning', 'product', 'introduce', 5
                         FROM supplier, placed RETURNING id, supplier_id
                     ), document AS (
                         INSERT INTO avrop.solution_document (id, solution_id, organization_id, uploaded_by, file_name, media_type, content)
@@ -155,7 +155,7 @@ struct IsolationMatrixTests {
                         if [.post, .patch, .put].contains(operation.method) {
                             headers[.contentType] = target.hasSuffix("/documents") ? "application/octet-stream" : "application/json"
                             headers[.ifMatch] = "\"1\""
-                            body = target.hasSuffix("/documents") ? ByteBuffer(string: "%PDF-1.4 bevis") : ByteBuffer(string: #"{"url":"https://elsewhere.example/x","displayName":"x","email":"admin@norr.example","password":"x","name":"x","reference":"X-1","title":"x","validFrom":"2026-01-01","validTo":"2026-12-31","ceilingOre":100,"number":2,"callOffMethod":"renewedCompetition","supplierId":"\#(victimIDs[0])","status":"removed","reason":"x","code":"K9","text":"x","kind":"mandatory","category":"quality","summary":"x","innovationType":"product","trl":1,"lotId":"\#(victimIDs[0])","action":"withdraw"}"#)
+                            body = target.hasSuffix("/documents") ? ByteBuffer(string: "%PDF-1.4 bevis") : ByteBuffer(string: #"{"url":"https://elsewhere.example/x","displayName":"x","email":"admin@norr.example","password":"x","name":"x","reference":"X-1","title":"x","validFrom":"2026-01-01","validTo":"2026-12-31","ceilingOre":100,"number":2,"callOffMethod":"renewedCompetition","supplierId":"\#(victimIDs[0])","status":"removed","reason":"x","code":"K9","text":"x","kind":"mandatory","category":"quality","summary":"x","innovationType":"product","innovationStep":"deploy","trl":1,"lotId":"\#(victimIDs[0])","action":"withdraw"}"#)
                         }
                         let (status, text) = try await client.execute(uri: uri, method: operation.method, headers: headers, body: body) {
                             ($0.status, String(buffer: $0.body))

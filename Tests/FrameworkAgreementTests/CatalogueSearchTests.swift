@@ -16,11 +16,12 @@ struct CatalogueSearchTests {
             let solutions = SolutionService(pool: world.app)
             let entries: [(Solution.Description, Bool)] = [
                 (.init(name: "Digital tjänst för bygglov", summary: "Invånare söker bygglov på nätet och ser var ärendet står.",
-                       text: "Prövad hos Älvdals kommun. <script>alert(1)</script>", innovationType: .service, trl: 8, tags: ["e-tjänst"]), true),
+                       text: "Prövad hos Älvdals kommun. <script>alert(1)</script>", innovationType: .service, innovationStep: .deploy, trl: 8,
+                       tags: ["e-tjänst"]), true),
                 (.init(name: "Tolkning på distans", summary: "Bokning och videotolkning i vården.", text: "Pilot i Region Norr.",
-                       innovationType: .service, trl: 6, tags: ["vård", "tolk"]), true),
+                       innovationType: .service, innovationStep: .introduce, trl: 6, tags: ["vård", "tolk"]), true),
                 (.init(name: "Elektrifierad varudistribution", summary: "Eldrivna lastcyklar och mikroterminaler i stadskärnan.",
-                       innovationType: .process, trl: 5, tags: ["logistik", "klimat"]), true),
+                       innovationType: .process, innovationStep: .introduce, trl: 5, tags: ["logistik", "klimat"]), true),
                 (.init(name: "Digital tjänst för färdtjänst", summary: "Ännu inte verifierad.", innovationType: .service, trl: 3), false),
             ]
             for (description, verify) in entries {
@@ -62,6 +63,11 @@ struct CatalogueSearchTests {
             #expect(all.facets["trl"]?.map { "\($0.value):\($0.count)" }.sorted() == ["4-6:2", "7-9:1"])
             #expect(all.facets["type"]?.map { "\($0.value):\($0.count)" }.sorted() == ["process:1", "service:2"])
             #expect(all.facets["supplier"]?.map(\.count) == [3])
+            // The innovation staircase: counted, and narrowing to one step.
+            #expect(all.facets["step"]?.map { "\($0.value):\($0.count)" } == ["introduce:2", "deploy:1"])
+            #expect(try await catalogue.search(.init(innovationStep: .introduce)).hits.map(\.name).sorted() == ["Elektrifierad varudistribution", "Tolkning på distans"])
+            #expect(try await catalogue.search(.init(text: "tjänst", innovationStep: .deploy)).hits.map(\.innovationStep) == [.deploy])
+            #expect(try await catalogue.databaseSearch(.init(innovationStep: .initiate)).total == 0)
             let mature = try await catalogue.search(.init(trl: .mature))
             #expect(mature.hits.map(\.name) == ["Digital tjänst för bygglov"])
             #expect(try await catalogue.search(.init(innovationType: .process)).total == 1)
@@ -123,7 +129,7 @@ struct CatalogueSearchTests {
             func change(_ sql: SQL) async throws { try await world.owner.withConnection { try await $0.execute(sql) } }
             let start = try await generation()
             try await change("UPDATE avrop.solution SET summary = summary || ' Ny mening.' WHERE status = 'submitted'")
-            try await change("INSERT INTO avrop.solution (id, supplier_id, lot_id, name, summary, description, innovation_type, trl, tags) SELECT gen_random_uuid(), supplier_id, lot_id, 'Utkast', 'Ett utkast.', '', 'product', 2, '{}' FROM avrop.solution LIMIT 1")
+            try await change("INSERT INTO avrop.solution (id, supplier_id, lot_id, name, summary, description, innovation_type, innovation_step, trl, tags) SELECT gen_random_uuid(), supplier_id, lot_id, 'Utkast', 'Ett utkast.', '', 'product', 'initiate', 2, '{}' FROM avrop.solution LIMIT 1")
             try await change("DELETE FROM avrop.solution WHERE name = 'Utkast'")
             #expect(try await generation() == start, "drafts and submissions leave it")
             try await change("UPDATE avrop.solution SET summary = summary WHERE name = 'Tolkning på distans'")

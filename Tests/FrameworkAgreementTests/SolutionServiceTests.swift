@@ -10,7 +10,7 @@ struct SolutionServiceTests {
 
     private func description(_ name: String = "Digital tolk i vården") -> Solution.Description {
         .init(name: name, summary: "Tolkning på distans med automatisk bokning", text: "Prövad i pilot hos Region Norr under 2025.",
-              innovationType: .service, innovationStep: "Ny i offentlig sektor", trl: 7, tags: ["Tolk", "vård", "tolk"])
+              innovationType: .service, innovationStep: .deploy, innovationNote: "Ny i offentlig sektor", trl: 7, tags: ["Tolk", "vård", "tolk"])
     }
 
     @Test func aSupplierOnTheLotDraftsSubmitsAndTheOwnerVerifiesThenThePublicSeesIt() async throws {
@@ -26,6 +26,8 @@ struct SolutionServiceTests {
             let draft = try await service.create(on: lot.id, description(), by: world.supplierActor)
             #expect(draft.status == .draft)
             #expect(draft.description.tags == ["tolk", "vård"])
+            #expect(draft.description.innovationStep == .deploy)
+            #expect(draft.description.innovationNote == "Ny i offentlig sektor")
             // A draft is the supplier's alone.
             for other in [world.manager, world.buyer, outsider] {
                 await #expect(throws: AgreementError.notFound) { try await service.solution(draft.id, for: other) }

@@ -179,13 +179,13 @@ struct CatalogueBenchmark {
                          'journalföring', 'planering', 'parkering', 'laddning', 'snöröjning'] AS b,
                    ARRAY['för kommuner', 'i vården', 'för invånare', 'i hemtjänsten', 'i stadskärnan', 'för skolor', 'på landsbygden'] AS c
         )
-        INSERT INTO avrop.solution (id, supplier_id, lot_id, name, summary, description, innovation_type, trl, tags, status, submitted_at,
+        INSERT INTO avrop.solution (id, supplier_id, lot_id, name, summary, description, innovation_type, innovation_step, trl, tags, status, submitted_at,
                                     decided_at, verification_method, decision_reasons, valid_until)
         SELECT gen_random_uuid(), p.suppliers[1 + i % p.n], p.lots[1 + i % p.n],
                w.a[1 + i % 10] || ' ' || w.b[1 + (i / 10) % 15] || ' ' || w.c[1 + (i / 150) % 7],
                'Lösningen ger ' || w.b[1 + (i / 7) % 15] || ' ' || w.c[1 + i % 7] || ' med mätbara resultat från pilot nummer ' || i || '.',
                'Prövad i verklig verksamhet. ' || w.a[1 + (i / 3) % 10] || ' ' || w.b[1 + (i / 11) % 15] || ' minskar handläggningstiden och utsläppen.',
-               (ARRAY['product', 'service', 'process', 'organisational'])[1 + i % 4], 1 + i % 9,
+               (ARRAY['product', 'service', 'process', 'organisational'])[1 + i % 4], (ARRAY['deploy', 'introduce', 'initiate'])[1 + i % 3], 1 + i % 9,
                ARRAY[lower(w.b[1 + i % 15]), 'innovation'], 'verified', now(), now() - i * interval '1 minute', 'pilot', 'Verifierad i pilot',
                current_date + 365
         FROM generate_series(1, \(solutions)) AS i, words w, pairs p;
