@@ -234,7 +234,7 @@ enum AgreementJSON {
         return .init(
             reference: body.reference, title: body.title, description: body.description ?? "", validFrom: from, validTo: to,
             maxExtendedTo: extended, longValidityJustification: body.longValidityJustification, ceilingOre: body.ceilingOre,
-            eligibility: authorities.isEmpty ? .allAuthorities : .authorities(authorities), innovationStep: body.innovationStep ?? ""
+            eligibility: authorities.isEmpty ? .allAuthorities : .authorities(authorities), innovationStep: body.innovationStep.flatMap { InnovationStep(rawValue: $0.rawValue) }, innovationNote: body.innovationNote ?? ""
         )
     }
 
@@ -249,7 +249,8 @@ enum AgreementJSON {
                 reference: terms.reference, title: terms.title, description: terms.description, validFrom: terms.validFrom.description,
                 validTo: terms.validTo.description, maxExtendedTo: terms.maxExtendedTo?.description,
                 longValidityJustification: terms.longValidityJustification, ceilingOre: terms.ceilingOre,
-                eligibleAuthorityIds: eligible, innovationStep: terms.innovationStep
+                eligibleAuthorityIds: eligible, innovationStep: terms.innovationStep.flatMap { .init(rawValue: $0.rawValue) },
+                innovationNote: terms.innovationNote
             ),
             value2: .init(
                 id: agreement.id.uuidString.lowercased(), ownerId: agreement.ownerID.uuidString.lowercased(),

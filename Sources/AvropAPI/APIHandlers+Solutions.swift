@@ -70,7 +70,7 @@ enum SolutionJSON {
         .init(
             name: body.name, summary: body.summary, text: body.description ?? "",
             innovationType: Solution.InnovationType(rawValue: body.innovationType.rawValue) ?? .product,
-            innovationStep: Solution.InnovationStep(rawValue: body.innovationStep.rawValue) ?? .deploy, innovationNote: body.innovationNote ?? "",
+            innovationStep: InnovationStep(rawValue: body.innovationStep.rawValue) ?? .deploy, innovationNote: body.innovationNote ?? "",
             trl: body.trl, tags: body.tags ?? []
         )
     }
@@ -116,7 +116,7 @@ extension APIHandlers {
             text: query.q ?? "", agreementID: ids["agreement"], lotID: ids["lot"],
             innovationType: query._type.flatMap { Solution.InnovationType(rawValue: $0.rawValue) },
             trl: query.trl.flatMap { Catalogue.TRLBand(rawValue: $0.rawValue) },
-            innovationStep: query.step.flatMap { Solution.InnovationStep(rawValue: $0.rawValue) }, supplierID: ids["supplier"],
+            innovationStep: query.step.flatMap { InnovationStep(rawValue: $0.rawValue) }, supplierID: ids["supplier"],
             sort: query.sort.flatMap { Catalogue.Sort(rawValue: $0.rawValue) } ?? .relevance, limit: query.limit ?? 20, cursor: query.cursor
         )
         let result: Catalogue.Result

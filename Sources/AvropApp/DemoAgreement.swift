@@ -20,7 +20,8 @@ enum DemoAgreement {
                 """,
             validFrom: validFrom, validTo: CalendarDay("\(start.year + 1)-12-31") ?? validFrom,
             maxExtendedTo: CalendarDay("\(start.year + 3)-12-31"), ceilingOre: 250_000_000_00,
-            innovationStep: "Lösningen ska vara ny för den offentliga sektorn i Sverige eller väsentligt förbättra en befintlig tjänst."
+            innovationStep: .deploy,
+            innovationNote: "Lösningen ska vara ny för den offentliga sektorn i Sverige eller väsentligt förbättra en befintlig tjänst."
         )
         let agreement = try await service.create(terms, by: manager)
         let lots = [

@@ -9,7 +9,7 @@ public struct AgreementStore: Sendable {
     static let columns: SQL = """
         a.id, a.owner_id, a.reference, a.title, a.description, a.valid_from::text AS valid_from, a.valid_to::text AS valid_to,
         a.max_extended_to::text AS max_extended_to, a.long_validity_justification, a.ceiling_ore, a.all_authorities_eligible,
-        a.innovation_step, a.activated_at, a.terminated_at, a.termination_reason, a.version,
+        a.innovation_step, a.innovation_note, a.activated_at, a.terminated_at, a.termination_reason, a.version,
         avrop.framework_agreement_status(a) AS status,
         ARRAY(SELECT e.authority_id FROM avrop.agreement_eligible_authority e WHERE e.agreement_id = a.id ORDER BY e.authority_id) AS eligible
         """
@@ -18,10 +18,10 @@ public struct AgreementStore: Sendable {
         do {
             try await connection.execute("""
                 INSERT INTO avrop.framework_agreement (id, owner_id, reference, title, description, valid_from, valid_to, max_extended_to,
-                    long_validity_justification, ceiling_ore, all_authorities_eligible, innovation_step)
+                    long_validity_justification, ceiling_ore, all_authorities_eligible, innovation_step, innovation_note)
                 VALUES (\(id), \(ownerID), \(terms.reference), \(terms.title), \(terms.description), \(terms.validFrom.description)::date,
                     \(terms.validTo.description)::date, \(terms.maxExtendedTo?.description)::date, \(terms.longValidityJustification),
-                    \(terms.ceilingOre), \(terms.eligibility == .allAuthorities), \(terms.innovationStep))
+                    \(terms.ceilingOre), \(terms.eligibility == .allAuthorities), \(terms.innovationStep?.rawValue), \(terms.innovationNote))
                 """)
         } catch let error as PostgresError where error.constraint == "framework_agreement_reference_key" {
             throw AgreementError.duplicate("an agreement with reference \(terms.reference)")
@@ -36,7 +36,7 @@ public struct AgreementStore: Sendable {
                 valid_from = \(terms.validFrom.description)::date, valid_to = \(terms.validTo.description)::date,
                 max_extended_to = \(terms.maxExtendedTo?.description)::date, long_validity_justification = \(terms.longValidityJustification),
                 ceiling_ore = \(terms.ceilingOre), all_authorities_eligible = \(terms.eligibility == .allAuthorities),
-                innovation_step = \(terms.innovationStep), version = version + 1
+                innovation_step = \(terms.innovationStep?.rawValue), innovation_note = \(terms.innovationNote), version = version + 1
             WHERE id = \(id) AND version = \(version)
             """)
         guard changed == 1 else { return false }
@@ -242,7 +242,8 @@ public struct AgreementStore: Sendable {
             maxExtendedTo: try day("max_extended_to"), longValidityJustification: try row.decode("long_validity_justification", as: String?.self),
             ceilingOre: try row.decode("ceiling_ore", as: Int64.self),
             eligibility: all ? .allAuthorities : .authorities(try row.decode("eligible", as: [UUID].self)),
-            innovationStep: try row.decode("innovation_step", as: String.self)
+            innovationStep: try row.decode("innovation_step", as: String?.self).flatMap(InnovationStep.init(rawValue:)),
+            innovationNote: try row.decode("innovation_note", as: String.self)
         )
         return FrameworkAgreement(
             id: try row.decode("id", as: UUID.self), ownerID: try row.decode("owner_id", as: UUID.self), terms: terms, status: status,

@@ -31,14 +31,14 @@ public struct Catalogue: Sendable {
         public var lotID: UUID?
         public var innovationType: Solution.InnovationType?
         public var trl: TRLBand?
-        public var innovationStep: Solution.InnovationStep?
+        public var innovationStep: InnovationStep?
         public var supplierID: UUID?
         public var sort: Sort
         public var limit: Int
         public var cursor: String?
 
         public init(text: String = "", agreementID: UUID? = nil, lotID: UUID? = nil, innovationType: Solution.InnovationType? = nil,
-                    trl: TRLBand? = nil, innovationStep: Solution.InnovationStep? = nil, supplierID: UUID? = nil, sort: Sort = .relevance,
+                    trl: TRLBand? = nil, innovationStep: InnovationStep? = nil, supplierID: UUID? = nil, sort: Sort = .relevance,
                     limit: Int = 20, cursor: String? = nil) {
             self.text = text
             self.agreementID = agreementID
@@ -62,7 +62,7 @@ public struct Catalogue: Sendable {
         public let lotNumber: Int
         public let lotTitle: String
         public let innovationType: Solution.InnovationType
-        public let innovationStep: Solution.InnovationStep
+        public let innovationStep: InnovationStep
         public let trl: Int
         public let tags: [String]
         /// A piece of the text around the matches: HTML-escaped, matches in `<mark>`.
@@ -313,7 +313,7 @@ public struct Catalogue: Sendable {
                 agreementTitle: try row.decode("agreement_title", as: String.self), lotNumber: try row.decode("lot_number", as: Int.self),
                 lotTitle: try row.decode("lot_title", as: String.self),
                 innovationType: Solution.InnovationType(rawValue: try row.decode("innovation_type", as: String.self)) ?? .product,
-                innovationStep: Solution.InnovationStep(rawValue: try row.decode("innovation_step", as: String.self)) ?? .deploy,
+                innovationStep: InnovationStep(rawValue: try row.decode("innovation_step", as: String.self)) ?? .deploy,
                 trl: try row.decode("trl", as: Int.self), tags: try row.decode("tags", as: [String].self),
                 snippet: Self.markedHTML(try row.decode("snippet", as: String.self))
             )

@@ -86,7 +86,7 @@ final class CatalogueIndex: Sendable {
         let lot: UUID
         let supplier: UUID
         let innovationType: Solution.InnovationType
-        let innovationStep: Solution.InnovationStep
+        let innovationStep: InnovationStep
         let trl: Int
         /// Microseconds since 1970, as the cursor keeps them.
         let decided: Int64
@@ -120,7 +120,7 @@ final class CatalogueIndex: Sendable {
     var count: Int { ids.count }
 
     static let types = Solution.InnovationType.allCases
-    static let steps = Solution.InnovationStep.allCases
+    static let steps = InnovationStep.allCases
 
     /// Builds the index of `entries`; entries whose lot or supplier is not among `lots` or `suppliers` are
     /// left out (they are not visible).

@@ -88,7 +88,7 @@ final class CatalogueIndexKeeper: Sendable {
                 id: try row.decode("id", as: UUID.self), lot: try row.decode("lot_id", as: UUID.self),
                 supplier: try row.decode("supplier_id", as: UUID.self),
                 innovationType: Solution.InnovationType(rawValue: try row.decode("innovation_type", as: String.self)) ?? .product,
-                innovationStep: Solution.InnovationStep(rawValue: try row.decode("innovation_step", as: String.self)) ?? .deploy,
+                innovationStep: InnovationStep(rawValue: try row.decode("innovation_step", as: String.self)) ?? .deploy,
                 trl: try row.decode("trl", as: Int.self), decided: try row.decode("decided", as: Int64.self),
                 vector: try row.decode("vector", as: String.self))
         }

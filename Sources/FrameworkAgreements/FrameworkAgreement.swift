@@ -35,12 +35,15 @@ public struct FrameworkAgreement: Sendable, Equatable, Identifiable {
         /// The ceiling of all call-offs together, in öre.
         public var ceilingOre: Int64
         public var eligibility: Eligibility
-        public var innovationStep: String
+        /// The step of the innovation staircase its call-offs aim at; `nil` while not stated.
+        public var innovationStep: InnovationStep?
+        /// What counts as innovative under it, in words.
+        public var innovationNote: String
 
         public init(
             reference: String, title: String, description: String = "", validFrom: CalendarDay, validTo: CalendarDay,
             maxExtendedTo: CalendarDay? = nil, longValidityJustification: String? = nil, ceilingOre: Int64,
-            eligibility: Eligibility = .allAuthorities, innovationStep: String = ""
+            eligibility: Eligibility = .allAuthorities, innovationStep: InnovationStep? = nil, innovationNote: String = ""
         ) {
             self.reference = reference
             self.title = title
@@ -52,6 +55,7 @@ public struct FrameworkAgreement: Sendable, Equatable, Identifiable {
             self.ceilingOre = ceilingOre
             self.eligibility = eligibility
             self.innovationStep = innovationStep
+            self.innovationNote = innovationNote
         }
 
         /// The last day it can run, extension included.

@@ -13,16 +13,6 @@ public struct Solution: Sendable, Equatable, Identifiable {
         case product, service, process, organisational
     }
 
-    /// The step of the innovation staircase (innovationstrappan) the solution stands on.
-    public enum InnovationStep: String, Sendable, CaseIterable {
-        /// Införa: proven elsewhere, new to the buyer.
-        case deploy
-        /// Introducera: new to the market, adapted to the buyer.
-        case introduce
-        /// Initiera: still to be developed with the buyer.
-        case initiate
-    }
-
     public enum VerificationMethod: String, Sendable, CaseIterable {
         case pilot, testBed, thirdPartyCertification, referenceCustomer, labTest
     }

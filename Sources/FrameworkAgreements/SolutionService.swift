@@ -203,7 +203,7 @@ public struct SolutionService: Sendable {
 
     static func solution(_ row: Row) throws -> Solution {
         guard let type = Solution.InnovationType(rawValue: try row.decode("innovation_type", as: String.self)),
-              let step = Solution.InnovationStep(rawValue: try row.decode("innovation_step", as: String.self)),
+              let step = InnovationStep(rawValue: try row.decode("innovation_step", as: String.self)),
               let status = Solution.Status(rawValue: try row.decode("status", as: String.self))
         else { throw PostgresDecodingError(column: "status", swiftType: "Solution.Status", reason: .invalidValue) }
         let decision = try row.decode("decided_at", as: Date?.self).map { decidedAt in

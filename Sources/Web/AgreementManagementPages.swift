@@ -197,9 +197,11 @@ extension Form {
         let justification: String?
         let ceiling: String
         let innovationStep: String?
+        let innovationNote: String?
         let version: Int?
         enum CodingKeys: String, CodingKey {
-            case csrf = "_csrf", reference, title, description, validFrom, validTo, maxExtendedTo, justification, ceiling, innovationStep, version
+            case csrf = "_csrf", reference, title, description, validFrom, validTo, maxExtendedTo, justification, ceiling, innovationStep,
+                 innovationNote, version
         }
 
         func terms() throws -> FrameworkAgreement.Terms {
@@ -210,10 +212,17 @@ extension Form {
                 guard let day = CalendarDay(text) else { throw AgreementError.invalid(field: "maxExtendedTo", reason: "a day") }
                 extended = day
             }
+            var step: InnovationStep?
+            if let text = innovationStep, !text.isEmpty {
+                guard let chosen = InnovationStep(rawValue: text) else {
+                    throw AgreementError.invalid(field: "innovationStep", reason: "deploy, introduce or initiate")
+                }
+                step = chosen
+            }
             return .init(
                 reference: reference, title: title, description: description ?? "", validFrom: from, validTo: to, maxExtendedTo: extended,
                 longValidityJustification: justification, ceilingOre: try AgreementManagementPages.ore(ceiling, field: "ceiling"),
-                innovationStep: innovationStep ?? ""
+                innovationStep: step, innovationNote: innovationNote ?? ""
             )
         }
     }

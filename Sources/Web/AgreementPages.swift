@@ -51,8 +51,14 @@ struct AgreementPages: Sendable {
             "fieldExtendedTo": form?.maxExtendedTo ?? terms?.maxExtendedTo?.description ?? "",
             "fieldJustification": form?.justification ?? terms?.longValidityJustification ?? "",
             "fieldCeiling": form?.ceiling ?? terms.map { String($0.ceilingOre / 100) } ?? "",
-            "fieldStep": form?.innovationStep ?? terms?.innovationStep ?? "",
-        ]
+            "fieldNote": form?.innovationNote ?? terms?.innovationNote ?? "",
+        ].merging(stepChoice(form?.innovationStep ?? terms?.innovationStep?.rawValue ?? "")) { $1 }
+    }
+
+    /// Which of the staircase's steps the terms form shows chosen (none: "not stated").
+    private static func stepChoice(_ chosen: String) -> [String: Any] {
+        ["stepUnstated": InnovationStep(rawValue: chosen) == nil, "stepDeploy": chosen == InnovationStep.deploy.rawValue,
+         "stepIntroduce": chosen == InnovationStep.introduce.rawValue, "stepInitiate": chosen == InnovationStep.initiate.rawValue]
     }
 
     private func validity(_ terms: FrameworkAgreement.Terms) -> String {
@@ -96,7 +102,8 @@ struct AgreementPages: Sendable {
         var values: [String: Any] = [
             "agreementID": agreement.id.uuidString.lowercased(), "reference": agreement.terms.reference, "agreementTitle": agreement.terms.title, "description": agreement.terms.description,
             "status": renderer.text("status_\(agreement.status.rawValue)"), "validity": validity(agreement.terms),
-            "ceiling": MoneyText.kronor(agreement.terms.ceilingOre, language), "innovationStep": agreement.terms.innovationStep,
+            "ceiling": MoneyText.kronor(agreement.terms.ceilingOre, language), "innovationStep": agreement.terms.innovationStep.map { renderer.text("step_\($0.rawValue)") } ?? "",
+            "innovationNote": agreement.terms.innovationNote,
             "terminationReason": agreement.terminationReason ?? "", "lots": lots,
             "requirements": requirementRows(details.requirements.filter { $0.lotID == nil }, removable: manage && agreement.status == .draft),
             "hasRequirements": details.requirements.contains { $0.lotID == nil },

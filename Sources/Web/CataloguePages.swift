@@ -18,7 +18,7 @@ struct CataloguePages: Sendable {
                 lotID: text("lot").flatMap(UUID.init(uuidString:)),
                 innovationType: text("type").flatMap(Solution.InnovationType.init(rawValue:)),
                 trl: text("trl").flatMap(Catalogue.TRLBand.init(rawValue:)),
-                innovationStep: text("step").flatMap(Solution.InnovationStep.init(rawValue:)), supplierID: text("supplier").flatMap(UUID.init(uuidString:)),
+                innovationStep: text("step").flatMap(InnovationStep.init(rawValue:)), supplierID: text("supplier").flatMap(UUID.init(uuidString:)),
                 sort: text("sort").flatMap(Catalogue.Sort.init(rawValue:)) ?? .relevance, limit: 20, cursor: text("cursor")
             )
             let result: Catalogue.Result

@@ -208,7 +208,7 @@ struct SolutionPages: Sendable {
             "types": Solution.InnovationType.allCases.map { option -> [String: Any] in
                 ["value": option.rawValue, "label": renderer.text("type_\(option.rawValue)"), "selected": option == type]
             },
-            "steps": Solution.InnovationStep.allCases.map { option -> [String: Any] in
+            "steps": InnovationStep.allCases.map { option -> [String: Any] in
                 ["value": option.rawValue, "label": renderer.text("step_\(option.rawValue)"), "selected": option == step]
             },
             "levels": (1...9).map { ["value": $0, "selected": $0 == trl] as [String: Any] },
@@ -271,7 +271,7 @@ extension Form {
             Solution.Description(
                 name: name, summary: summary, text: text ?? "",
                 innovationType: Solution.InnovationType(rawValue: type) ?? .product,
-                innovationStep: step.flatMap(Solution.InnovationStep.init(rawValue:)) ?? .deploy, innovationNote: note ?? "", trl: trl,
+                innovationStep: step.flatMap(InnovationStep.init(rawValue:)) ?? .deploy, innovationNote: note ?? "", trl: trl,
                 tags: (tags ?? "").split(separator: ",").map(String.init)
             )
         }

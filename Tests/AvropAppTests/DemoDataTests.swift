@@ -66,6 +66,7 @@ struct DemoAgreementPageTests {
                 #expect(page.contains("Alla leverantörer i anbudsområdet bjuds in att lämna avropssvar."))
                 #expect(page.contains("Avrop upp till 2 000 000 kr görs genom rangordning.") || page.contains("Avrop upp till 2\u{a0}000\u{a0}000 kr görs genom rangordning."))
                 #expect(page.contains("Takbelopp"))
+                #expect(page.contains("Steg i innovationstrappan</dt><dd>Införa"), "the agreement's step, in Swedish")
                 #expect(page.contains("V2"))
                 // Suppliers in rank order within lot 2: Grön logistik first, then Smarta städer.
                 let lot2 = try #require(page.range(of: "Anbudsområde 2"))

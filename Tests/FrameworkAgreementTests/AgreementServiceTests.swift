@@ -60,7 +60,7 @@ struct AgreementServiceTests {
     func terms(_ reference: String = "IC-2026-01", to: String = "2029-12-31", justification: String? = nil) -> FrameworkAgreement.Terms {
         .init(reference: reference, title: "Innovativa lösningar för offentlig verksamhet", description: "Ramavtal för innovation",
               validFrom: CalendarDay("2026-01-01")!, validTo: CalendarDay(to)!, longValidityJustification: justification,
-              ceilingOre: 50_000_000_00, innovationStep: "Lösningar som prövats i pilot")
+              ceilingOre: 50_000_000_00, innovationStep: .deploy, innovationNote: "Lösningar som prövats i pilot")
     }
 
     /// A draft with one cascade lot, two ranked suppliers and two weighted requirements.
@@ -85,7 +85,9 @@ struct AgreementServiceTests {
             await #expect(throws: AgreementError.notFound) { try await world.service.create(terms(), by: world.buyer) }
             let draft = try await world.service.create(terms(), by: world.manager)
             #expect(draft.status == .draft)
-            #expect(try await world.service.details(draft.id, for: world.manager).agreement.terms.title == "Innovativa lösningar för offentlig verksamhet")
+            let read = try await world.service.details(draft.id, for: world.manager).agreement.terms
+            #expect(read.title == "Innovativa lösningar för offentlig verksamhet")
+            #expect(read.innovationStep == .deploy && read.innovationNote == "Lösningar som prövats i pilot")
             for outsider in [world.buyer, world.otherManager, world.supplierActor] {
                 await #expect(throws: AgreementError.notFound) { try await world.service.details(draft.id, for: outsider) }
                 #expect(try await world.service.list(for: outsider).isEmpty)
