@@ -202,6 +202,7 @@ let package = Package(
             dependencies: [
                 "AvropApp",
                 "AvropAPI",
+                "AvropCore",
                 "FrameworkAgreements",
                 "Audit",
                 "Identity",

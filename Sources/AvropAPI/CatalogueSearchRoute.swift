@@ -1,3 +1,4 @@
+import AvropCore
 import Foundation
 import FrameworkAgreements
 import Hummingbird
@@ -132,30 +133,5 @@ struct CatalogueSearchRoute: Sendable {
 
     static func badRequest(_ detail: String) -> Response {
         ProblemResponse.make(status: .badRequest, type: "bad-request", title: "The request is not valid", detail: detail)
-    }
-}
-
-/// A form-encoded query string (`a=1&b=x+y`): `+` is a space, `%XX` a byte; the first of a repeated name counts.
-struct FormQuery {
-    private var values: [String: String] = [:]
-    /// Whether a name or value had broken percent-encoding (`%zz`, or bytes that are not UTF-8).
-    private(set) var isMalformed = false
-
-    init(_ query: String) {
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = Self.decode(parts[0]), let value = parts.count > 1 ? Self.decode(parts[1]) : "" else {
-                isMalformed = true
-                continue
-            }
-            if values[name] == nil { values[name] = value }
-        }
-    }
-
-    subscript(name: String) -> String? { values[name] }
-
-    /// Nil for malformed percent-encoding.
-    private static func decode(_ text: Substring) -> String? {
-        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }

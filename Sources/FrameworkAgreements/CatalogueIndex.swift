@@ -8,7 +8,7 @@ import Foundation
 /// need every matching row from the heap (a common word matches tens of thousands), which took 100–300 ms
 /// per search over 100,000 solutions (p95 1.5 s at 8 clients). Here the matching set is a bitset over
 /// posting lists, the facets are counted by each match's combination of values, and only the page's rows
-/// come from the database: about 1 ms per search in process, p95 17–19 ms over HTTP at 8 clients (see
+/// come from the database: about 1 ms per search in process, p95 9–13 ms over HTTP at 8 clients (see
 /// `bench/run catalogue`). A whole index of 100,000 solutions builds in about 1.5–2 s.
 ///
 /// Relevance is the sum, over the query's words found in the solution, of the weights of where they occur

@@ -1,3 +1,4 @@
+import AvropCore
 import FrameworkAgreements
 import Foundation
 import Hummingbird
@@ -11,8 +12,9 @@ struct CataloguePages: Sendable {
 
     func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         router.get("/catalogue") { request, _ in
-            let parameters = request.uri.queryParameters
-            func text(_ name: String) -> String? { parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+            // As the search form sends it: "digitala+tjänster" is two words, shown back with a space.
+            let parameters = FormQuery(request.uri.query ?? "")
+            func text(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
             let query = Catalogue.Query(
                 text: text("q") ?? "", agreementID: text("agreement").flatMap(UUID.init(uuidString:)),
                 lotID: text("lot").flatMap(UUID.init(uuidString:)),

@@ -1,5 +1,6 @@
 import AvropApp
 @testable import AvropAPI
+import AvropCore
 import Foundation
 import FrameworkAgreements
 import Hummingbird

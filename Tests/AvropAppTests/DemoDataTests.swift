@@ -79,6 +79,7 @@ struct DemoAgreementPageTests {
                 let search = try await client.execute(uri: "/catalogue?q=digitala+tj%C3%A4nster", method: .get) { String(buffer: $0.body) }
                 #expect(search.contains("Digital tjänst för bygglov"))
                 #expect(search.contains("<mark>"))
+                #expect(search.contains(#"value="digitala tjänster""#), "the search box shows the words as typed, '+' read as a space")
                 let mature = try await client.execute(uri: "/catalogue?trl=7-9", method: .get) { String(buffer: $0.body) }
                 #expect(!mature.contains("Medicinteknisk app för KOL"), "TRL 4")
                 let api = try await client.execute(uri: "/api/v1/catalogue?q=varudistrubution", method: .get) { String(buffer: $0.body) }
