@@ -50,6 +50,12 @@ public final class Connection: @unchecked Sendable {
     /// libpq's cancel object for this connection; `PQcancel` may be called on it from any thread.
     private let cancelObject: OpaquePointer?
     private let cancelled = Atomic<Bool>(false)
+    /// Whether a statement is on its way to the server or running there, for `withExecutor`'s cancellation
+    /// handler.
+    private let statementRunning = Atomic<Bool>(false)
+    /// The task whose `withExecutor` covers this connection's statements with one cancellation handler (its
+    /// identity), so that they need none of their own. Only read and written on the connection's thread.
+    private var coveringTask: Int?
     /// Named prepared statements of this connection; `nil` when they are turned off.
     private let statements: StatementCache?
     private let logger: Logger
@@ -91,7 +97,12 @@ public final class Connection: @unchecked Sendable {
     /// Runs `sql` and returns its rows.
     @discardableResult
     public func query(_ sql: SQL) async throws -> Rows {
-        try await cancellable {
+        // The common case, a statement inside the pool's withConnection: no closure to allocate, no handler
+        // to install and remove (each took a lock in the task's status), no hop.
+        if isCovered {
+            return try runCovered { [statements] handle in try LibPQ.execute(sql, on: handle, statements: statements) }
+        }
+        return try await cancellable {
             try await run { [statements] handle in try LibPQ.execute(sql, on: handle, statements: statements) }
         }
     }
@@ -104,12 +115,12 @@ public final class Connection: @unchecked Sendable {
 
     /// Runs one or more statements without parameters (simple query protocol), e.g. a migration file.
     public func simpleQuery(_ text: String) async throws {
-        try await cancellable {
-            try await run { handle in
-                guard let result = PQexec(handle, text) else { throw LibPQ.connectionError(handle) }
-                _ = try LibPQ.check(result, handle)
-            }
+        @Sendable func work(_ handle: OpaquePointer) throws {
+            guard let result = PQexec(handle, text) else { throw LibPQ.connectionError(handle) }
+            _ = try LibPQ.check(result, handle)
         }
+        if isCovered { return try runCovered(work) }
+        try await cancellable { try await run(work) }
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws (and rethrows).
@@ -181,11 +192,22 @@ public final class Connection: @unchecked Sendable {
         executor.shutdown()
     }
 
-    /// Runs `work` as the task the connection's executor prefers (the pool's `withConnection` does the same
-    /// for the caller's whole body, which makes this free of hops there).
+    /// Runs `body` on the connection's thread, as the pool's `withConnection` does with the caller's whole
+    /// body: its statements then cost no thread hop, and one cancellation handler covers them all.
     @discardableResult
     public func withExecutor<T>(_ body: () async throws -> T) async throws -> T {
-        try await withTaskExecutorPreference(executor, operation: body)
+        try await withTaskExecutorPreference(executor) {
+            // A caller isolated to an actor does not run here; its statements keep a handler each.
+            guard executor.isCurrent, coveringTask == nil, let task = Self.currentTask else { return try await body() }
+            coveringTask = task
+            defer { coveringTask = nil }
+            return try await withTaskCancellationHandler(operation: body) {
+                // The statement's side sets `statementRunning` before it looks at the task's cancellation, and
+                // this side runs after the task is marked cancelled: either the statement sees the
+                // cancellation and does not start, or this sees the statement and cancels it on the server.
+                if self.statementRunning.load(ordering: .sequentiallyConsistent) { self.sendCancelRequest() }
+            }
+        }
     }
 
     // MARK: - Running libpq calls on the connection's thread
@@ -200,6 +222,25 @@ public final class Connection: @unchecked Sendable {
                 executor.run { continuation.resume(with: Result { try self.runHere(work) }) }
             }
         }
+    }
+
+    /// Whether the current task runs here inside `withExecutor`, whose cancellation handler covers its
+    /// statements.
+    private var isCovered: Bool {
+        executor.isCurrent && coveringTask != nil && coveringTask == Self.currentTask
+    }
+
+    private static var currentTask: Int? {
+        withUnsafeCurrentTask { $0?.hashValue }
+    }
+
+    /// Runs `work` here, for a task that `isCovered`.
+    private func runCovered<T>(_ work: (OpaquePointer) throws -> T) throws -> T {
+        guard let handle else { throw PostgresError(kind: .closed, message: "the connection is closed") }
+        statementRunning.store(true, ordering: .sequentiallyConsistent)
+        defer { statementRunning.store(false, ordering: .sequentiallyConsistent) }
+        try Task.checkCancellation()
+        return try work(handle)
     }
 
     private func runHere<T>(_ work: (OpaquePointer) throws -> T) throws -> T {

@@ -213,4 +213,37 @@ struct ConnectionPoolTests {
             await pool.close()
         }
     }
+
+    /// The same without the pool: a statement on a connection of its own has a cancellation handler of its
+    /// own, and a task already cancelled does not send its statement at all.
+    @Test func cancellingTheTaskCancelsTheQueryOfAConnectionOutsideThePool() async throws {
+        try await TestCluster.withDatabase { configuration in
+            let connection = try await Connection.connect(configuration)
+            let admin = try await Connection.connect(configuration)
+            let task = Task { try await connection.execute("SELECT pg_sleep(30) /* avrop-cancel-direct */") }
+            func running() async throws -> Int {
+                try await admin.query("""
+                    SELECT count(*)::int8 AS n FROM pg_stat_activity
+                    WHERE query LIKE '%avrop-cancel-direct%' AND state = 'active' AND pid <> pg_backend_pid()
+                    """).first?.decode("n", as: Int.self) ?? 0
+            }
+            for _ in 0..<100 where try await running() == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(try await running() == 1)
+            task.cancel()
+            let error = await #expect(throws: PostgresError.self) { try await task.value }
+            #expect(error?.code == .queryCanceled)
+            #expect(connection.wasCancelled)
+            #expect(try await running() == 0, "the statement stopped on the server")
+
+            let pool = ConnectionPool(configuration: configuration, maximumConnections: 1)
+            let cancelledFirst = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await pool.withConnection { try await $0.execute("SELECT 1") }
+            }
+            await #expect(throws: CancellationError.self) { try await cancelledFirst.value }
+            await pool.close()
+            await connection.close()
+            await admin.close()
+        }
+    }
 }

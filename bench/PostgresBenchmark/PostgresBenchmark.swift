@@ -65,8 +65,8 @@ struct PostgresBenchmark {
                 let mode = prepared ? "prepared" : "extended"
                 var configuration = cluster.configuration()
                 configuration.preparedStatements = prepared
-                var theirs: [(throughput: Double, cpu: Double)] = []
-                var ours: [(throughput: Double, p50: Double, p99: Double, cpu: Double)] = []
+                var theirs: [(throughput: Double, cpu: CPUTime)] = []
+                var ours: [(throughput: Double, p50: Double, p99: Double, cpu: CPUTime)] = []
                 var ratios: [Double] = []
                 for round in 0..<rounds {
                     if round % 2 == 0 {
@@ -84,7 +84,7 @@ struct PostgresBenchmark {
                 line += " [\(mode)] pgbench \(format(reference.throughput)) tps, ours \(format(own.throughput)) tps"
                     + " (p50 \(format(own.p50)) ms, p99 \(format(own.p99)) ms), ratio \(format(ratio))"
                     + " (rounds \(format(ratios.min() ?? 0))–\(format(ratios.max() ?? 0))),"
-                    + " client CPU µs/statement pgbench \(format(reference.cpu)) ours \(format(own.cpu));"
+                    + " client CPU µs/statement (user+system) pgbench \(reference.cpu) ours \(own.cpu);"
                 if prepared == PostgresConfiguration.environment.preparedStatements { worst = min(worst, ratio) }
             }
             print(line)
@@ -94,7 +94,7 @@ struct PostgresBenchmark {
 
     /// Our side: `clients` tasks, each with its own pooled connection, looping for the duration.
     /// The CPU time spent by the client: ours the process's own, pgbench's collected with the child.
-    static func measure(_ configuration: PostgresConfiguration, _ benchCase: Case) async throws -> (throughput: Double, p50: Double, p99: Double, cpu: Double) {
+    static func measure(_ configuration: PostgresConfiguration, _ benchCase: Case) async throws -> (throughput: Double, p50: Double, p99: Double, cpu: CPUTime) {
         let pool = ConnectionPool(configuration: configuration, maximumConnections: benchCase.clients)
         // Open every connection before the clock starts, as pgbench's figure excludes connection time.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -104,14 +104,16 @@ struct PostgresBenchmark {
             try await group.waitForAll()
         }
         let deadline = ContinuousClock.now + .seconds(seconds)
-        let cpuBefore = cpuSeconds(RUSAGE_SELF.rawValue)
+        let cpuBefore = CPUTime(RUSAGE_SELF)
         let started = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for client in 0..<benchCase.clients {
                 group.addTask {
                     var own: [Double] = []
                     own.reserveCapacity(100_000)
-                    var generator = SystemRandomNumberGenerator()
+                    // A user-space generator, as pgbench's: the system's makes a getrandom(2) call per
+                    // number (about 0.3 µs here), which would be charged to the module.
+                    var generator = SplitMix64(seed: UInt64(client) &+ 1)
                     try await pool.withConnection { connection in
                         while ContinuousClock.now < deadline {
                             let id = Int.random(in: 1...rows, using: &generator)
@@ -120,7 +122,6 @@ struct PostgresBenchmark {
                             own.append(milliseconds(ContinuousClock.now - begin))
                         }
                     }
-                    _ = client
                     return own
                 }
             }
@@ -129,25 +130,17 @@ struct PostgresBenchmark {
             return all
         }
         let elapsed = ContinuousClock.now - started
-        let cpu = cpuSeconds(RUSAGE_SELF.rawValue) - cpuBefore
+        let cpu = CPUTime(RUSAGE_SELF) - cpuBefore
         await pool.close()
         let sorted = latencies.sorted()
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        let perStatement = sorted.isEmpty ? 0 : cpu / Double(sorted.count) * 1e6
+        let perStatement = cpu.perStatement(sorted.count)
         return (Double(sorted.count) / (milliseconds(elapsed) / 1000), percentile(0.5), percentile(0.99), perStatement)
-    }
-
-    /// User and system CPU seconds of this process (`RUSAGE_SELF`) or of its reaped children (`RUSAGE_CHILDREN`).
-    static func cpuSeconds(_ who: Int32) -> Double {
-        var usage = rusage()
-        getrusage(who, &usage)
-        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// pgbench's throughput for the same statement in protocol `mode` (`prepared` or `extended`), without
     /// connection time.
-    static func pgbench(_ cluster: LocalCluster, _ benchCase: Case, mode: String) throws -> (throughput: Double, cpu: Double) {
+    static func pgbench(_ cluster: LocalCluster, _ benchCase: Case, mode: String) throws -> (throughput: Double, cpu: CPUTime) {
         let script = "/tmp/avrop-bench-\(getpid())-\(benchCase.name).sql"
         try benchCase.pgbenchScript.write(toFile: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: script) }
@@ -158,16 +151,16 @@ struct PostgresBenchmark {
         ]
         // Not Foundation's Process: it starts children with the signals of its thread blocked, and pgbench's
         // -T runs on SIGALRM.
-        let cpuBefore = cpuSeconds(RUSAGE_CHILDREN.rawValue)
+        let cpuBefore = CPUTime(RUSAGE_CHILDREN)
         let text = ChildProcess.output(arguments) ?? ""
-        let cpu = cpuSeconds(RUSAGE_CHILDREN.rawValue) - cpuBefore
+        let cpu = CPUTime(RUSAGE_CHILDREN) - cpuBefore
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
               let value = Double(line.dropFirst("tps = ".count).prefix { $0 != " " })
         else {
             throw BenchmarkError(message: "pgbench printed no tps:\n\(text)")
         }
         // pgbench runs for `seconds`; its statements are its throughput times that.
-        return (value, cpu / (value * seconds) * 1e6)
+        return (value, cpu.perStatement(Int(value * seconds)))
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
@@ -181,6 +174,58 @@ struct PostgresBenchmark {
     }
 
     static func format(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.3f", value) }
+}
+
+/// User and system CPU time of this process (`RUSAGE_SELF`) or of its reaped children (`RUSAGE_CHILDREN`),
+/// in seconds; after `perStatement`, in µs per statement. The split shows whether a difference lies in the
+/// client's own code (user) or in the system calls and scheduling both sides share (system).
+struct CPUTime: CustomStringConvertible {
+    var user: Double
+    var system: Double
+    /// Context switches: voluntary (waiting) and involuntary (preempted).
+    var switches: (voluntary: Double, involuntary: Double)
+
+    init(user: Double, system: Double, switches: (voluntary: Double, involuntary: Double)) {
+        self.user = user
+        self.system = system
+        self.switches = switches
+    }
+
+    init(_ who: __rusage_who) {
+        var usage = rusage()
+        getrusage(who.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        self.init(
+            user: seconds(usage.ru_utime), system: seconds(usage.ru_stime),
+            switches: (Double(usage.ru_nvcsw), Double(usage.ru_nivcsw))
+        )
+    }
+
+    static func - (a: CPUTime, b: CPUTime) -> CPUTime { CPUTime(
+        user: a.user - b.user, system: a.system - b.system,
+        switches: (a.switches.voluntary - b.switches.voluntary, a.switches.involuntary - b.switches.involuntary)
+    ) }
+
+    func perStatement(_ statements: Int) -> CPUTime {
+        let scale = statements > 0 ? 1e6 / Double(statements) : 0
+        let count = statements > 0 ? 1 / Double(statements) : 0
+        return CPUTime(user: user * scale, system: system * scale, switches: (switches.voluntary * count, switches.involuntary * count))
+    }
+
+    var description: String { String(format: "%.2f+%.2f (switches %.2f+%.2f)", user, system, switches.voluntary, switches.involuntary) }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): fast, and good enough to spread keys over a table.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
 
 struct BenchmarkError: Error, CustomStringConvertible {
