@@ -15,13 +15,24 @@ struct CataloguePages: Sendable {
             // As the search form sends it: "digitala+tjänster" is two words, shown back with a space.
             let parameters = FormQuery(request.uri.query ?? "")
             func text(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
+            // A choice the page cannot read (an edited or truncated link) is left out and named, rather than
+            // silently widening the search; the API answers the same with a 400 problem.
+            var unreadable: [String] = []
+            func choice<Value>(_ name: String, _ heading: String, _ read: (String) -> Value?) -> Value? {
+                guard let raw = text(name) else { return nil }
+                if let value = read(raw) { return value }
+                unreadable.append(renderer.text(heading))
+                return nil
+            }
             let query = Catalogue.Query(
-                text: text("q") ?? "", agreementID: text("agreement").flatMap(UUID.init(uuidString:)),
-                lotID: text("lot").flatMap(UUID.init(uuidString:)),
-                innovationType: text("type").flatMap(Solution.InnovationType.init(rawValue:)),
-                trl: text("trl").flatMap(Catalogue.TRLBand.init(rawValue:)),
-                innovationStep: text("step").flatMap(InnovationStep.init(rawValue:)), supplierID: text("supplier").flatMap(UUID.init(uuidString:)),
-                sort: text("sort").flatMap(Catalogue.Sort.init(rawValue:)) ?? .relevance, limit: 20, cursor: text("cursor")
+                text: text("q") ?? "",
+                agreementID: choice("agreement", "catalogue_facet_agreement", UUID.init(uuidString:)),
+                lotID: choice("lot", "catalogue_facet_lot", UUID.init(uuidString:)),
+                innovationType: choice("type", "catalogue_facet_type", Solution.InnovationType.init(rawValue:)),
+                trl: choice("trl", "catalogue_facet_trl", Catalogue.TRLBand.init(rawValue:)),
+                innovationStep: choice("step", "catalogue_facet_step", InnovationStep.init(rawValue:)),
+                supplierID: choice("supplier", "catalogue_facet_supplier", UUID.init(uuidString:)),
+                sort: choice("sort", "catalogue_sort", Catalogue.Sort.init(rawValue:)) ?? .relevance, limit: 20, cursor: text("cursor")
             )
             let result: Catalogue.Result
             do {
@@ -30,8 +41,12 @@ struct CataloguePages: Sendable {
                 throw HTTPError(.badRequest)
             }
             // Links keep every other choice and change one.
-            let current: [String: String] = ["q": query.text, "type": text("type") ?? "", "trl": text("trl") ?? "", "step": text("step") ?? "",
-                                             "lot": text("lot") ?? "", "supplier": text("supplier") ?? "", "sort": text("sort") ?? ""]
+            let current: [String: String] = [
+                "q": query.text, "agreement": query.agreementID.map { $0.uuidString.lowercased() } ?? "",
+                "lot": query.lotID.map { $0.uuidString.lowercased() } ?? "", "type": query.innovationType?.rawValue ?? "",
+                "trl": query.trl?.rawValue ?? "", "step": query.innovationStep?.rawValue ?? "",
+                "supplier": query.supplierID.map { $0.uuidString.lowercased() } ?? "", "sort": text("sort") == nil ? "" : query.sort.rawValue,
+            ]
             func link(_ changes: [String: String]) -> String {
                 var components = URLComponents()
                 components.path = "/catalogue"
@@ -40,7 +55,7 @@ struct CataloguePages: Sendable {
                 return components.string ?? "/catalogue"
             }
             let facetNames: [(key: String, parameter: String, heading: String)] = [
-                ("lot", "lot", "catalogue_facet_lot"), ("type", "type", "catalogue_facet_type"), ("trl", "trl", "catalogue_facet_trl"),
+                ("agreement", "agreement", "catalogue_facet_agreement"), ("lot", "lot", "catalogue_facet_lot"), ("type", "type", "catalogue_facet_type"), ("trl", "trl", "catalogue_facet_trl"),
                 ("step", "step", "catalogue_facet_step"), ("supplier", "supplier", "catalogue_facet_supplier"),
             ]
             let facets = facetNames.compactMap { facet -> [String: Any]? in
@@ -72,6 +87,11 @@ struct CataloguePages: Sendable {
                 "sortRelevance": link(["sort": "relevance", "cursor": ""]), "sortNewest": link(["sort": "newest", "cursor": ""]),
             ]
             if let next = result.next { values["next"] = link(["cursor": next]) }
+            if parameters.isMalformed { unreadable.append(renderer.text("catalogue_address")) }
+            guard unreadable.isEmpty else {
+                values["unreadable"] = renderer.text("catalogue_unreadable") + " " + unreadable.joined(separator: ", ") + "."
+                return renderer.page("catalogue", title: "catalogue_title", status: .badRequest, values: values)
+            }
             return renderer.page("catalogue", title: "catalogue_title", values: values)
         }
     }

@@ -82,6 +82,20 @@ struct DemoAgreementPageTests {
                 #expect(search.contains(#"value="digitala tjänster""#), "the search box shows the words as typed, '+' read as a space")
                 let mature = try await client.execute(uri: "/catalogue?trl=7-9", method: .get) { String(buffer: $0.body) }
                 #expect(!mature.contains("Medicinteknisk app för KOL"), "TRL 4")
+                // A choice the page cannot read is named and left out, not silently dropped; the words stay.
+                let (badStatus, bad) = try await client.execute(uri: "/catalogue?q=digitala&trl=bad&lot=garbage", method: .get) {
+                    ($0.status, String(buffer: $0.body))
+                }
+                #expect(badStatus == .badRequest)
+                #expect(bad.contains("Några val i adressen kunde inte läsas och har inte använts: Anbudsområde, Mognadsgrad."))
+                #expect(bad.contains(#"value="digitala""#))
+                #expect(bad.contains("Digital tjänst för bygglov"), "the readable rest of the search still runs")
+                // The agreement is a facet too, and the other links keep it once chosen.
+                #expect(search.contains("<h2>Ramavtal</h2>"))
+                let agreementLink = try #require(search.range(of: #"href="/catalogue?agreement="#))
+                let chosen = String(search[agreementLink.upperBound...].prefix { $0 != "&" && $0 != "\"" })
+                let narrowed = try await client.execute(uri: "/catalogue?agreement=\(chosen)", method: .get) { String(buffer: $0.body) }
+                #expect(narrowed.contains("agreement=\(chosen)&amp;type=") || narrowed.contains("agreement=\(chosen)&type="))
                 let api = try await client.execute(uri: "/api/v1/catalogue?q=varudistrubution", method: .get) { String(buffer: $0.body) }
                 #expect(api.contains("Samordnad varudistribution för kommuner"))
                 #expect(!api.contains("Elektrifierad varudistribution"), "rejected in the demo: not in the catalogue")
