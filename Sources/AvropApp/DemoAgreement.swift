@@ -1,3 +1,4 @@
+import AvropCore
 import FrameworkAgreements
 import Foundation
 import Identity

@@ -1,3 +1,4 @@
+import AvropCore
 public import Foundation
 public import Postgres
 

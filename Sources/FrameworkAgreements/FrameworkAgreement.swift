@@ -1,3 +1,4 @@
+public import AvropCore
 public import Foundation
 
 /// A framework agreement of a central purchasing body (DESIGN §2): its terms, and where it stands.

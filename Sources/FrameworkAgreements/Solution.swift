@@ -1,3 +1,4 @@
+public import AvropCore
 public import Foundation
 
 /// A verified innovative solution offered on a lot (DESIGN §2): what a supplier describes, and what the

@@ -1,5 +1,5 @@
 import Audit
-public import AvropCore
+import AvropCore
 public import Foundation
 public import Identity
 public import Postgres

@@ -1,3 +1,4 @@
+public import AvropCore
 import Audit
 public import Foundation
 public import Identity

@@ -1,3 +1,4 @@
+import AvropCore
 import Audit
 import AvropApp
 import Foundation

@@ -1,3 +1,4 @@
+import AvropCore
 import Foundation
 import Identity
 import Postgres
