@@ -63,7 +63,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The shared kernel (DESIGN §5): value types every context uses, such as uploaded files' types and names.
+        // The shared kernel (DESIGN §5): value types every context uses, such as calendar days, Swedish
+        // working days, and uploaded files' types and names.
         .target(
             name: "AvropCore",
             swiftSettings: swiftSettings
@@ -72,6 +73,12 @@ let package = Package(
         .target(
             name: "FrameworkAgreements",
             dependencies: ["AvropCore", "Postgres", "Audit", "Identity"],
+            swiftSettings: swiftSettings
+        ),
+        // Call-offs under a lot: method, invitations, deadlines, award criteria, standstill (DESIGN §2, R2–R8, R18).
+        .target(
+            name: "CallOffs",
+            dependencies: ["AvropCore", "FrameworkAgreements"],
             swiftSettings: swiftSettings
         ),
         // The JSON API: openapi.yaml is the source; swift-openapi-generator writes the types and the server
@@ -123,6 +130,7 @@ let package = Package(
             name: "AvropApp",
             dependencies: [
                 "Postgres",
+                "AvropCore",
                 "FrameworkAgreements",
                 "Audit",
                 "Identity",
@@ -183,6 +191,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CallOffTests",
+            dependencies: ["CallOffs", "AvropCore", "FrameworkAgreements"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PostgresTests",
             dependencies: ["Postgres", "PostgresTesting"],
             swiftSettings: swiftSettings
@@ -194,7 +207,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FrameworkAgreementTests",
-            dependencies: ["FrameworkAgreements", "Identity", "Audit", "AvropApp", "Postgres", "PostgresTesting"],
+            dependencies: ["AvropCore", "FrameworkAgreements", "Identity", "Audit", "AvropApp", "Postgres", "PostgresTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
