@@ -11,7 +11,7 @@ struct PostgresBenchmark {
     /// Seconds per round of one side: whole seconds, as pgbench's `-T` takes them.
     static let seconds = Double(max(1, Int(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "") ?? 2))
     /// Rounds per case and protocol; odd, so that the median is one of them.
-    static let rounds = max(1, Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 9) | 1
+    static let rounds = max(1, Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 15) | 1
 
     struct Case {
         let name: String
