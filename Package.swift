@@ -78,7 +78,7 @@ let package = Package(
         // Call-offs under a lot: method, invitations, deadlines, award criteria, standstill (DESIGN §2, R2–R8, R18).
         .target(
             name: "CallOffs",
-            dependencies: ["AvropCore", "FrameworkAgreements"],
+            dependencies: ["AvropCore", "FrameworkAgreements", "Identity", "Audit", "Postgres"],
             swiftSettings: swiftSettings
         ),
         // The JSON API: openapi.yaml is the source; swift-openapi-generator writes the types and the server
@@ -192,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallOffTests",
-            dependencies: ["CallOffs", "AvropCore", "FrameworkAgreements"],
+            dependencies: ["CallOffs", "AvropCore", "FrameworkAgreements", "Identity", "Audit", "AvropApp", "Postgres", "PostgresTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -7,6 +7,10 @@ public enum CallOffError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Not there, or not for this caller to see (DESIGN §4: the same answer for both).
     case notFound
     case invalid(field: String, reason: String)
+    /// Only a draft can be changed this way.
+    case notDraft
+    /// Changed since the caller read it.
+    case versionMismatch(current: Int)
     /// R2: the agreement is not active.
     case agreementNotActive
     /// R2: the call-off could not be awarded before the agreement ends.
@@ -42,6 +46,8 @@ public enum CallOffError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .notFound: "not found"
         case .invalid(let field, let reason): "\(field): \(reason)"
+        case .notDraft: "only a draft can be changed this way"
+        case .versionMismatch: "it has changed since you read it"
         case .agreementNotActive: "R2: a call-off can be published only while its framework agreement is active"
         case .deadlineAfterAgreementEnds(let validTo): "R2: the call-off must be awarded before the agreement ends on \(validTo)"
         case .authorityNotEligible: "R3: the authority may not call off under this framework agreement"
