@@ -75,7 +75,7 @@ public struct CallOffService: Sendable {
         let id = UUID()
         let today = CalendarDay(now())
         return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
-            guard try await store.organizationKind(actor.organizationID, on: connection) == "contractingAuthority" else {
+            guard try await store.organization(actor.organizationID, on: connection)?.kind == "contractingAuthority" else {
                 throw CallOffError.authorityNotEligible
             }
             guard let agreementID = try await store.agreement(ofLot: draft.lotID, on: connection),
@@ -139,6 +139,16 @@ public struct CallOffService: Sendable {
                 throw CallOffError.notDraft
             }
             try await store.insertInvitations(of: id, plan, at: moment, on: connection)
+            // The invited hear of it when the publication commits (e-mail and webhooks through the outbox);
+            // a cascade's later ranks only when their turn comes.
+            let authority = try await store.organization(callOff.authorityID, on: connection)?.name ?? ""
+            for supplier in plan.invited {
+                try await Notifier.notify(organization: supplier, kind: "callOff.invited", data: [
+                    "callOff": id.uuidString.lowercased(), "reference": callOff.reference.description, "title": callOff.title,
+                    "authority": authority, "questionsDeadline": Self.swedishTime(timetable.questionsDeadline),
+                    "tenderDeadline": Self.swedishTime(timetable.tenderDeadline),
+                ], on: connection)
+            }
             try await audit(id, callOff.authorityID, "callOff.published", [
                 "method": method.rawValue, "tenderDeadline": ISO8601DateFormatter().string(from: timetable.tenderDeadline),
                 "invited": plan.invited.map { $0.uuidString.lowercased() }.joined(separator: ","),
@@ -148,6 +158,14 @@ public struct CallOffService: Sendable {
     }
 
     // MARK: Helpers
+
+    /// A moment as Swedish readers expect it in a message: `2026-12-16 12:00`, Swedish time.
+    static func swedishTime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Stockholm") ?? .gmt
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+    }
 
     /// R3: whether the agreement admits the authority.
     static func admits(_ agreement: FrameworkAgreement, _ authorityID: UUID) -> Bool {

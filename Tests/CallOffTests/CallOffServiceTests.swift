@@ -175,6 +175,14 @@ struct CallOffServiceTests {
             for outsider in [world.supplierActors[1], world.supplierActors[2], world.outsideBuyer] {
                 await #expect(throws: CallOffError.notFound) { try await world.service.find(callOff.id, for: outsider) }
             }
+            // The invited supplier's people are told, with the deadlines in Swedish time; the excluded are not.
+            let told = try await world.owner.withConnection { connection in
+                try await connection.query("""
+                    SELECT n.user_id, n.data->>'reference' AS reference FROM avrop.notification n WHERE n.kind = 'callOff.invited'
+                    """).map { (try $0.decode("user_id", as: UUID.self), try $0.decode("reference", as: String.self)) }
+            }
+            #expect(told.map(\.0) == [world.supplierActors[0].userID])
+            #expect(told.first?.1 == published.reference.description)
             // R23: each change wrote its event to the call-off's stream, in order.
             let actions = try await world.owner.withConnection { connection in
                 try await connection.query("""
