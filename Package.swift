@@ -89,6 +89,7 @@ let package = Package(
                 "Identity",
                 "AvropCore",
                 "FrameworkAgreements",
+                "CallOffs",
                 "Audit",
                 "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
