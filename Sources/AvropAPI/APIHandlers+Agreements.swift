@@ -193,11 +193,21 @@ extension Problems {
         stale: ((Components.Responses.Problem) -> Output)? = nil, other: (Components.Responses.Problem) -> Output
     ) -> Output {
         let (status, problem) = agreement(error)
+        return answer(status, problem, notFound: notFound, conflict: conflict, stale: stale, other: other)
+    }
+
+    /// A refused use case's problem in the operation's own output type, by its status: each operation passes
+    /// the cases it has (`stale` only where it takes If-Match; without it a stale version is a conflict).
+    static func answer<Output>(
+        _ status: Int, _ problem: Components.Responses.Problem, notFound: (Components.Responses.Problem) -> Output,
+        conflict: (Components.Responses.Problem) -> Output, stale: ((Components.Responses.Problem) -> Output)?,
+        other: (Components.Responses.Problem) -> Output
+    ) -> Output {
         switch status {
-        case 404: return notFound(problem)
-        case 409: return conflict(problem)
-        case 412: return stale.map { $0(problem) } ?? conflict(problem)
-        default: return other(problem)
+        case 404: notFound(problem)
+        case 409: conflict(problem)
+        case 412: stale.map { $0(problem) } ?? conflict(problem)
+        default: other(problem)
         }
     }
 

@@ -110,12 +110,7 @@ extension Problems {
         stale: ((Components.Responses.Problem) -> Output)? = nil, other: (Components.Responses.Problem) -> Output
     ) -> Output {
         let (status, problem) = callOff(error)
-        switch status {
-        case 404: return notFound(problem)
-        case 409: return conflict(problem)
-        case 412: return stale.map { $0(problem) } ?? conflict(problem)
-        default: return other(problem)
-        }
+        return answer(status, problem, notFound: notFound, conflict: conflict, stale: stale, other: other)
     }
 
     /// The status and problem of a refused call-off use case; the type names the rule where one applies.

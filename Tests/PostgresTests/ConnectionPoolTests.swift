@@ -192,12 +192,7 @@ struct ConnectionPoolTests {
                 }
             }
             let admin = try await Connection.connect(configuration)
-            func running() async throws -> Int {
-                try await admin.query("""
-                    SELECT count(*)::int8 AS n FROM pg_stat_activity
-                    WHERE query LIKE '%avrop-cancel-test%' AND state = 'active' AND pid <> pg_backend_pid()
-                    """).first?.decode("n", as: Int.self) ?? 0
-            }
+            func running() async throws -> Int { try await Self.activeStatements(tagged: "avrop-cancel-test", on: admin) }
             for _ in 0..<100 where try await running() == 0 { try await Task.sleep(for: .milliseconds(20)) }
             #expect(try await running() == 1)
             let started = ContinuousClock.now
@@ -221,12 +216,7 @@ struct ConnectionPoolTests {
             let connection = try await Connection.connect(configuration)
             let admin = try await Connection.connect(configuration)
             let task = Task { try await connection.execute("SELECT pg_sleep(30) /* avrop-cancel-direct */") }
-            func running() async throws -> Int {
-                try await admin.query("""
-                    SELECT count(*)::int8 AS n FROM pg_stat_activity
-                    WHERE query LIKE '%avrop-cancel-direct%' AND state = 'active' AND pid <> pg_backend_pid()
-                    """).first?.decode("n", as: Int.self) ?? 0
-            }
+            func running() async throws -> Int { try await Self.activeStatements(tagged: "avrop-cancel-direct", on: admin) }
             for _ in 0..<100 where try await running() == 0 { try await Task.sleep(for: .milliseconds(20)) }
             #expect(try await running() == 1)
             task.cancel()
@@ -245,5 +235,13 @@ struct ConnectionPoolTests {
             await connection.close()
             await admin.close()
         }
+    }
+
+    /// How many statements carrying `tag` in a comment the server is running for other sessions.
+    static func activeStatements(tagged tag: String, on admin: Connection) async throws -> Int {
+        try await admin.query("""
+            SELECT count(*)::int8 AS n FROM pg_stat_activity
+            WHERE query LIKE \("%" + tag + "%") AND state = 'active' AND pid <> pg_backend_pid()
+            """).first?.decode("n", as: Int.self) ?? 0
     }
 }
