@@ -7,6 +7,21 @@ import OpenAPIRuntime
 extension APIHandlers {
     var callOffs: CallOffService { CallOffService(pool: pool) }
 
+    func listCallOffs(_ input: Operations.ListCallOffs.Input) async throws -> Operations.ListCallOffs.Output {
+        guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
+        let limit = input.query.limit ?? 50
+        var cursor: CallOffCursor?
+        if let text = input.query.cursor {
+            guard let read = CallOffCursor(text) else { return .badRequest(Problems.badRequest("the cursor is not one this service gave out")) }
+            cursor = read
+        }
+        // One more than asked shows whether another page follows.
+        let found = try await callOffs.list(for: actor, after: cursor, limit: limit + 1)
+        let page = found.prefix(limit)
+        let next = found.count > limit ? page.last.map { Pagination.nextLink("/api/v1/call-offs", ["cursor": $0.cursor.description, "limit": String(limit)]) } : nil
+        return .ok(.init(body: .json(.init(items: page.map(CallOffJSON.callOff), next: next))))
+    }
+
     func createCallOff(_ input: Operations.CreateCallOff.Input) async throws -> Operations.CreateCallOff.Output {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         guard case .json(let body) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }

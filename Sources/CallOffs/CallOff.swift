@@ -26,10 +26,13 @@ public struct CallOff: Sendable, Equatable, Identifiable {
     public let status: Status
     /// Changes with every change; the API's ETag.
     public let version: Int
+    /// Where a list continues after this call-off.
+    public let cursor: CallOffCursor
 
     public init(
         id: UUID, authorityID: UUID, agreementID: UUID, lotID: UUID, reference: CallOffReference, title: String, need: String,
-        estimatedValueOre: Int64, method: CallOffMethod?, timetable: CallOffTimetable?, publishedAt: Date?, status: Status, version: Int
+        estimatedValueOre: Int64, method: CallOffMethod?, timetable: CallOffTimetable?, publishedAt: Date?, status: Status, version: Int,
+        cursor: CallOffCursor
     ) {
         self.id = id
         self.authorityID = authorityID
@@ -44,7 +47,29 @@ public struct CallOff: Sendable, Equatable, Identifiable {
         self.publishedAt = publishedAt
         self.status = status
         self.version = version
+        self.cursor = cursor
     }
+}
+
+/// A position in the newest-first list of call-offs: the creation time in whole microseconds (exact, as
+/// PostgreSQL stores it) and the id. Written `1796202000123456.<uuid>` in a URL.
+public struct CallOffCursor: Sendable, Equatable, CustomStringConvertible {
+    public let createdMicroseconds: Int64
+    public let id: UUID
+
+    public init(createdMicroseconds: Int64, id: UUID) {
+        self.createdMicroseconds = createdMicroseconds
+        self.id = id
+    }
+
+    /// Reads a cursor that `description` wrote; `nil` for anything else.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", maxSplits: 1)
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        self.init(createdMicroseconds: micros, id: id)
+    }
+
+    public var description: String { "\(createdMicroseconds).\(id.uuidString.lowercased())" }
 }
 
 /// A supplier a published call-off reaches: invited now, or a later rank of a cascade (R5), or left out of

@@ -45,6 +45,16 @@ public struct CallOffService: Sendable {
         }
     }
 
+    /// The call-offs the caller may see, newest first, `limit` at a time after `cursor`: its authority's for
+    /// buyers, contract managers and auditors; the published ones it was invited to for a supplier (row-level
+    /// security draws that line).
+    public func list(for actor: Actor, after cursor: CallOffCursor? = nil, limit: Int = 50) async throws -> [CallOff] {
+        guard !actor.roles.isDisjoint(with: [.buyer, .contractManager, .auditor, .supplierRepresentative]) else { return [] }
+        return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
+            try await store.list(after: cursor, limit: max(1, min(limit, 200)), on: connection).filter { Self.mayRead(actor, $0) }
+        }
+    }
+
     /// The invitations of a call-off: all of them for its authority, its own for an invited supplier.
     public func invitations(of id: UUID, for actor: Actor) async throws -> [Invitation] {
         try await pool.withTransaction(settings: actor.transactionSettings) { connection in

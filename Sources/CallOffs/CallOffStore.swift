@@ -9,7 +9,9 @@ public struct CallOffStore: Sendable {
     static let columns: SQL = """
         c.id, c.authority_id, l.agreement_id, c.lot_id, c.reference_year, c.reference_number, c.title, c.need,
         c.estimated_value_ore, c.method, c.questions_deadline, c.tender_deadline, c.published_at, c.version,
-        avrop.call_off_status(c) AS status
+        avrop.call_off_status(c) AS status,
+        -- Whole microseconds since 1970, exact: the list's keyset cursor compares it with created_at.
+        (extract(epoch FROM c.created_at) * 1000000)::int8 AS created_us
         """
 
     /// The next reference number of `authorityID` in `year`, counted under the counter row's lock.
@@ -43,12 +45,15 @@ public struct CallOffStore: Sendable {
             """).first.map(Self.callOff)
     }
 
-    /// The call-offs the actor may see, newest first, at most `limit` after `cursor` (keyset on
-    /// `created_at, id`, backed by `call_off_authority_idx` for an authority).
-    public func list(limit: Int, on connection: Connection) async throws -> [CallOff] {
-        try await connection.query("""
+    /// The call-offs the actor may see, newest first, at most `limit`, after `cursor` (keyset on `created_at,
+    /// id`; for an authority, `call_off_authority_idx` serves it).
+    public func list(after cursor: CallOffCursor?, limit: Int, on connection: Connection) async throws -> [CallOff] {
+        let after: SQL = cursor.map {
+            "WHERE (c.created_at, c.id) < ('epoch'::timestamptz + \($0.createdMicroseconds) * interval '1 microsecond', \($0.id))"
+        } ?? ""
+        return try await connection.query("""
             SELECT \(Self.columns) FROM avrop.call_off c JOIN avrop.lot l ON l.id = c.lot_id
-            ORDER BY c.created_at DESC, c.id DESC LIMIT \(limit)
+            \(after) ORDER BY c.created_at DESC, c.id DESC LIMIT \(limit)
             """).map(Self.callOff)
     }
 
@@ -135,7 +140,8 @@ public struct CallOffStore: Sendable {
             timetable: questions.flatMap { q in tenders.map { CallOffTimetable(questionsDeadline: q, tenderDeadline: $0) } },
             publishedAt: try row.decode("published_at", as: Date?.self),
             status: try CallOff.Status(rawValue: status).orThrow(PostgresDecodingError(column: "status", swiftType: "CallOff.Status", reason: .invalidValue)),
-            version: try row.decode("version")
+            version: try row.decode("version"),
+            cursor: CallOffCursor(createdMicroseconds: try row.decode("created_us"), id: try row.decode("id"))
         )
     }
 }

@@ -32,8 +32,8 @@ public import Logging
 ///   `-M extended`. Single rounds swing from 0.6 to 1.8 on this VM, which is why the rounds are paired.
 /// - Later that day, with 15 rounds, keys from a user-space generator (as pgbench draws them) and one
 ///   cancellation handler per `withConnection` instead of one per statement: the worst case of prepared
-///   statements at 0.952 and 0.918 of pgbench in two runs (select, 1 connection: single rounds 0.43 to
-///   1.85). The client's system CPU per statement is pgbench's (6.6–8.7 µs at 8 connections, the same
+///   statements at 0.952, 0.918 and 0.946 of pgbench in three runs (select, 1 connection: single rounds
+///   0.43 to 1.85). The client's system CPU per statement is pgbench's (6.6–8.7 µs at 8 connections, the same
 ///   send, poll and receive); its user CPU is about 1 µs more (2.4 against 1.4–1.7 µs): Swift's
 ///   reference counting, the statement's allocations, the cache lookup. The handler per statement had cost
 ///   0.3 µs of that (2.77 against 2.45 µs in three alternating pairs).

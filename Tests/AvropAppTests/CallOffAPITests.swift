@@ -78,6 +78,18 @@ struct CallOffAPITests {
             #expect((all.json["items"] as? [JSON])?.count == 3)
             #expect(try await call(client, .get, "/api/v1/call-offs/\(id)", token: invited).status == .ok)
             #expect((try await call(client, .get, "/api/v1/call-offs/\(id)/invitations", token: invited).json["items"] as? [JSON])?.count == 1)
+            // The lists: the buyer's authority has it, the invited supplier too, the supplier off the lot not; a
+            // second draft pages the buyer's list newest first.
+            let second = try await call(client, .post, "/api/v1/call-offs", token: buyer, ["lotId": lot, "title": "Chattbot", "estimatedValueOre": 100_000_000])
+            let firstPage = try await call(client, .get, "/api/v1/call-offs?limit=1", token: buyer)
+            #expect((firstPage.json["items"] as? [JSON])?.first?["id"] as? String == second.json["id"] as? String)
+            let next = try #require(firstPage.json["next"] as? String)
+            let secondPage = try await call(client, .get, next, token: buyer)
+            #expect((secondPage.json["items"] as? [JSON])?.map { $0["id"] as? String } == [id])
+            #expect(secondPage.json["next"] == nil)
+            #expect((try await call(client, .get, "/api/v1/call-offs", token: invited).json["items"] as? [JSON])?.map { $0["id"] as? String } == [id])
+            #expect((try await call(client, .get, "/api/v1/call-offs", token: notOnTheLot).json["items"] as? [JSON])?.isEmpty == true)
+            #expect(try await call(client, .get, "/api/v1/call-offs?cursor=nonsense", token: buyer).status == .badRequest)
             // A supplier that is not on the lot learns nothing, not even that it exists.
             #expect(try await call(client, .get, "/api/v1/call-offs/\(id)", token: notOnTheLot).status == .notFound)
             #expect(try await call(client, .get, "/api/v1/call-offs/\(id)/invitations", token: notOnTheLot).status == .notFound)
