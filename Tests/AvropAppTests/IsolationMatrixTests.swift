@@ -125,7 +125,17 @@ struct IsolationMatrixTests {
                 try await $0.execute("UPDATE avrop.framework_agreement SET activated_at = now() WHERE reference = 'NORR-AKTIV-1'")
             }
             #expect(evidence.count == 2)
+            // And the authority's draft call-off under that agreement.
+            let callOffID = try await accounts.owner.withConnection { connection in
+                try await connection.query("""
+                    INSERT INTO avrop.call_off (id, authority_id, lot_id, reference_year, reference_number, title, estimated_value_ore, created_by)
+                    SELECT gen_random_uuid(), \(accounts.authorityA.id), l.id, 2026, 1, 'Hemligt avrop', 100, \(victim.id)
+                    FROM avrop.lot l JOIN avrop.framework_agreement a ON a.id = l.agreement_id WHERE a.reference = 'NORR-AKTIV-1'
+                    RETURNING id::text AS id
+                    """).first?.decode("id", as: String.self)
+            }
             let victimIDs = try rows.map { try $0.decode("id", as: String.self) } + [webhookID, agreementID, lotID] + evidence
+                + [try #require(callOffID)]
             let secrets = victimIDs + [accounts.authorityA.id.uuidString.lowercased(), victim.id.uuidString.lowercased(),
                                        "hooks.norr.example", victimEmail, "Norrs admin", "norrs-egen-nyckel", "NORR-HEMLIG-1", "Hemligt", "Hemlig lösning", "hemligt-bevis", "Hemligt bevis"]
 
@@ -183,6 +193,11 @@ struct IsolationMatrixTests {
             #expect(items.count == 1)
             #expect(items.first?["url"] as? String == hookURL)
             #expect(items.first?["active"] as? Bool == true)
+            let callOff = try await accounts.owner.withConnection { connection in
+                try await connection.query("SELECT version, published_at IS NULL AS draft FROM avrop.call_off").first
+                    .map { (try $0.decode("version", as: Int.self), try $0.decode("draft", as: Bool.self)) }
+            }
+            #expect(callOff?.0 == 1 && callOff?.1 == true, "the call-off is still an untouched draft")
         }
     }
 }

@@ -178,7 +178,9 @@ struct ConnectionPoolTests {
             }
             let total = try await pool.withConnection { try await $0.query("SELECT sum(n)::int8 AS total FROM account").first?.decode("total", as: Int.self) }
             #expect(total == 4)
-            #expect(attempts.value == 3, "the deadlock victim ran once more")
+            // Usually the one victim runs once more: 3 attempts. A fresh-clone CI run once counted 4, a second
+            // round of the same conflict; the retry absorbs that too, and the total shows each counted once.
+            #expect((3...4).contains(attempts.value), "the deadlock victim ran once more")
             await pool.close()
         }
     }
