@@ -13,6 +13,7 @@ public struct CallOffService: Sendable {
     let now: @Sendable () -> Date
     let store = CallOffStore()
     let agreements = AgreementStore()
+    let organizations = OrganizationStore()
 
     public init(pool: ConnectionPool, now: @escaping @Sendable () -> Date = { Date() }) {
         self.pool = pool
@@ -85,7 +86,7 @@ public struct CallOffService: Sendable {
         let id = UUID()
         let today = CalendarDay(now())
         return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
-            guard try await store.organization(actor.organizationID, on: connection)?.kind == "contractingAuthority" else {
+            guard try await organizations.find(id: actor.organizationID, on: connection)?.kind == .contractingAuthority else {
                 throw CallOffError.authorityNotEligible
             }
             guard let agreementID = try await store.agreement(ofLot: draft.lotID, on: connection),
@@ -151,7 +152,7 @@ public struct CallOffService: Sendable {
             try await store.insertInvitations(of: id, plan, at: moment, on: connection)
             // The invited hear of it when the publication commits (e-mail and webhooks through the outbox);
             // a cascade's later ranks only when their turn comes.
-            let authority = try await store.organization(callOff.authorityID, on: connection)?.name ?? ""
+            let authority = try await organizations.find(id: callOff.authorityID, on: connection)?.name ?? ""
             for supplier in plan.invited {
                 try await Notifier.notify(organization: supplier, kind: "callOff.invited", data: [
                     "callOff": id.uuidString.lowercased(), "reference": callOff.reference.description, "title": callOff.title,

@@ -117,12 +117,6 @@ public struct CallOffStore: Sendable {
         try await connection.query("SELECT agreement_id FROM avrop.lot WHERE id = \(lotID)").first?.decode("agreement_id", as: UUID.self)
     }
 
-    /// The kind of organisation `id` is (`contractingAuthority`, …) and its name.
-    public func organization(_ id: UUID, on connection: Connection) async throws -> (kind: String, name: String)? {
-        guard let row = try await connection.query("SELECT kind, name FROM avrop.organization WHERE id = \(id)").first else { return nil }
-        return (try row.decode("kind"), try row.decode("name"))
-    }
-
     static func callOff(_ row: Row) throws -> CallOff {
         let method = try row.decode("method", as: String?.self)
         let questions = try row.decode("questions_deadline", as: Date?.self)

@@ -3,7 +3,8 @@ public import Foundation
 public import FrameworkAgreements
 
 /// The deadlines of a call-off and the rules of time around them (R2, R6, R8, R15). The server's clock
-/// decides (R10): every check takes the moment it is made.
+/// decides (R10): every check takes the moment it is made. Whether tenders are still accepted is not
+/// computed here: `avrop.call_off_status` derives open and closed from the stored deadline, in one place.
 public struct CallOffTimetable: Sendable, Equatable {
     /// Questions are accepted until then (R14).
     public var questionsDeadline: Date
@@ -44,10 +45,5 @@ public struct CallOffTimetable: Sendable, Equatable {
     /// a late material amendment must move it.
     public func isLateNotice(at moment: Date) -> Bool {
         tenderDeadline.timeIntervalSince(moment) < Double(Self.lastNoticeDays) * 86_400
-    }
-
-    /// R10: tenders are accepted before the deadline, never at or after it.
-    public func acceptsTenders(at now: Date) -> Bool {
-        now < tenderDeadline
     }
 }

@@ -156,13 +156,6 @@ struct CallOffRulesTests {
         }
     }
 
-    @Test func r10TendersAreAcceptedUntilTheDeadlineNotAtIt() {
-        let timetable = CallOffTimetable(questionsDeadline: now, tenderDeadline: now + days(1))
-        #expect(timetable.acceptsTenders(at: now + days(1) - 0.001))
-        #expect(!timetable.acceptsTenders(at: now + days(1)))
-        #expect(!timetable.acceptsTenders(at: now + days(2)))
-    }
-
     @Test func r15AndR8NoticesLaterThanSixDaysBeforeTheDeadlineAreLate() {
         let timetable = CallOffTimetable(questionsDeadline: now + days(5), tenderDeadline: now + days(20))
         #expect(!timetable.isLateNotice(at: now + days(14)))

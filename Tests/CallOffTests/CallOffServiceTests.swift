@@ -212,6 +212,13 @@ struct CallOffServiceTests {
             #expect(invitations.map(\.supplierID) == world.suppliers.map(\.id))
             #expect(invitations.map { $0.invitedAt != nil } == [true, false, false])
             #expect(try await world.service.find(callOff.id, for: world.supplierActors[0]).status == .open)
+            // R10: the server's clock closes it at the deadline, not a job (avrop.call_off_status).
+            try await world.owner.withConnection { connection in
+                try await connection.execute("""
+                    UPDATE avrop.call_off SET questions_deadline = now() - interval '2 days', tender_deadline = now() WHERE id = \(callOff.id)
+                    """)
+            }
+            #expect(try await world.service.find(callOff.id, for: world.buyer).status == .closed, "at the deadline, no longer open")
             await #expect(throws: CallOffError.notFound) { try await world.service.find(callOff.id, for: world.supplierActors[1]) }
         }
     }
