@@ -43,10 +43,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The hash-chained audit log (R23).
+        // The hash-chained audit log (R23) and its verifier.
         .target(
             name: "Audit",
             dependencies: ["Postgres", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Telling people and systems: the outbox and its worker, in-app notifications, e-mail (SMTP), signed webhooks.
+        .target(
+            name: "Notifications",
+            dependencies: ["Postgres", "Audit", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             exclude: ["Embedded"],
             swiftSettings: swiftSettings,
             plugins: ["EmbedFiles"]
@@ -55,8 +61,10 @@ let package = Package(
         .target(
             name: "Identity",
             dependencies: [
+                "AvropCore",
                 "Postgres",
                 "Audit",
+                "Notifications",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -72,13 +80,20 @@ let package = Package(
         // Framework agreements, lots, suppliers, requirements, the catalogue of solutions and its evidence.
         .target(
             name: "FrameworkAgreements",
-            dependencies: ["AvropCore", "Postgres", "Audit", "Identity"],
+            dependencies: ["AvropCore", "Postgres", "Audit", "Notifications", "Identity"],
             swiftSettings: swiftSettings
         ),
         // Call-offs under a lot: method, invitations, deadlines, award criteria, standstill (DESIGN §2, R2–R8, R18).
         .target(
             name: "CallOffs",
-            dependencies: ["AvropCore", "FrameworkAgreements", "Identity", "Audit", "Postgres"],
+            dependencies: ["AvropCore", "FrameworkAgreements", "Identity", "Audit", "Notifications", "Postgres"],
+            swiftSettings: swiftSettings
+        ),
+        // What the JSON API and the pages share: every service they call, built once (`Services`), and the
+        // reading of HTTP's form-encoded queries.
+        .target(
+            name: "AvropHTTP",
+            dependencies: ["AvropCore", "Identity", "Audit", "FrameworkAgreements", "CallOffs", "Postgres"],
             swiftSettings: swiftSettings
         ),
         // The JSON API: openapi.yaml is the source; swift-openapi-generator writes the types and the server
@@ -86,12 +101,12 @@ let package = Package(
         .target(
             name: "AvropAPI",
             dependencies: [
+                "AvropHTTP",
                 "Identity",
                 "AvropCore",
                 "FrameworkAgreements",
                 "CallOffs",
                 "Audit",
-                "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -107,10 +122,10 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
+                "AvropHTTP",
                 "Identity",
                 "AvropCore",
                 "FrameworkAgreements",
-                "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -132,8 +147,11 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "AvropCore",
+                "AvropHTTP",
                 "FrameworkAgreements",
+                "CallOffs",
                 "Audit",
+                "Notifications",
                 "Identity",
                 "AvropAPI",
                 "Web",
@@ -216,7 +234,9 @@ let package = Package(
             dependencies: [
                 "AvropApp",
                 "AvropAPI",
+                "AvropHTTP",
                 "AvropCore",
+                "Notifications",
                 "FrameworkAgreements",
                 "Audit",
                 "Identity",

@@ -30,7 +30,7 @@ extension APIHandlers {
         let unread = input.query.unread ?? false
         let page: NotificationInbox.Page
         do {
-            page = try await NotificationInbox(pool: pool).list(for: actor, unreadOnly: unread, cursor: input.query.cursor, limit: limit)
+            page = try await services.inbox.list(for: actor, unreadOnly: unread, cursor: input.query.cursor, limit: limit)
         } catch IdentityError.invalidCursor {
             return .badRequest(Problems.badRequest("the cursor is not one this service gave out"))
         }
@@ -50,7 +50,7 @@ extension APIHandlers {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         guard let id = UUID(uuidString: input.path.id) else { return .notFound(Problems.notFound) }
         do {
-            try await NotificationInbox(pool: pool).markRead(id, by: actor)
+            try await services.inbox.markRead(id, by: actor)
         } catch IdentityError.notFound {
             return .notFound(Problems.notFound)
         }
@@ -60,7 +60,7 @@ extension APIHandlers {
     func listWebhooks(_ input: Operations.ListWebhooks.Input) async throws -> Operations.ListWebhooks.Output {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         do {
-            let hooks = try await WebhookAdministration(pool: pool).list(by: actor)
+            let hooks = try await services.webhooks.list(by: actor)
             return .ok(.init(body: .json(.init(items: hooks.map {
                 .init(id: $0.id.uuidString.lowercased(), url: $0.url, createdAt: $0.createdAt, active: $0.active)
             }))))
@@ -73,7 +73,7 @@ extension APIHandlers {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         guard case .json(let request) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }
         do {
-            let registered = try await WebhookAdministration(pool: pool).register(url: request.url, by: actor)
+            let registered = try await services.webhooks.register(url: request.url, by: actor)
             return .created(.init(body: .json(.init(
                 id: registered.webhook.id.uuidString.lowercased(), url: registered.webhook.url,
                 createdAt: registered.webhook.createdAt, secret: registered.secret
@@ -89,7 +89,7 @@ extension APIHandlers {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         guard let id = UUID(uuidString: input.path.id) else { return .notFound(Problems.notFound) }
         do {
-            try await WebhookAdministration(pool: pool).disable(id, by: actor)
+            try await services.webhooks.disable(id, by: actor)
         } catch IdentityError.notFound {
             return .notFound(Problems.notFound)
         }
@@ -99,7 +99,7 @@ extension APIHandlers {
     func listDeadLetters(_ input: Operations.ListDeadLetters.Input) async throws -> Operations.ListDeadLetters.Output {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         do {
-            let letters = try await DeadLetters(pool: pool).list(by: actor)
+            let letters = try await services.deadLetters.list(by: actor)
             return .ok(.init(body: .json(.init(items: letters.map { letter in
                 .init(id: Int64(letter.id), channel: letter.channel == "email" ? .email : .webhook, kind: letter.kind,
                       attempts: letter.attempts, lastError: letter.lastError, createdAt: letter.createdAt, deadAt: letter.deadAt)

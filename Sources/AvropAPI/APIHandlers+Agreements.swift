@@ -6,7 +6,7 @@ import OpenAPIRuntime
 
 /// Framework agreements over the API: the same `AgreementService` as the pages.
 extension APIHandlers {
-    var agreements: AgreementService { AgreementService(pool: pool) }
+    var agreements: AgreementService { services.agreements }
 
     func listFrameworkAgreements(_ input: Operations.ListFrameworkAgreements.Input) async throws -> Operations.ListFrameworkAgreements.Output {
         let list = try await agreements.list(for: APIRequest.actor)

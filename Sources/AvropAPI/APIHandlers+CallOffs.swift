@@ -5,7 +5,7 @@ import OpenAPIRuntime
 
 /// Call-offs over the API: the same `CallOffService` the pages will use.
 extension APIHandlers {
-    var callOffs: CallOffService { CallOffService(pool: pool) }
+    var callOffs: CallOffService { services.callOffs }
 
     func listCallOffs(_ input: Operations.ListCallOffs.Input) async throws -> Operations.ListCallOffs.Output {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }

@@ -6,7 +6,7 @@ import OpenAPIRuntime
 
 /// Verified innovative solutions over the API: the same `SolutionService` as the pages.
 extension APIHandlers {
-    var solutions: SolutionService { SolutionService(pool: pool) }
+    var solutions: SolutionService { services.solutions }
 
     func listOwnSolutions(_ input: Operations.ListOwnSolutions.Input) async throws -> Operations.ListOwnSolutions.Output {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }

@@ -3,16 +3,16 @@ import Foundation
 import FrameworkAgreements
 import Identity
 import OpenAPIRuntime
-import Postgres
+import AvropHTTP
 
-/// The JSON API's handlers: each authorises, then calls the same stores and services as the pages.
+/// The JSON API's handlers: each reads the request, calls the same services as the pages, and answers.
 struct APIHandlers: APIProtocol {
-    let pool: ConnectionPool
-    let tokens: TokenAuthentication
+    let services: Services
+    var tokens: TokenAuthentication { services.tokens }
     /// Shared by every request, with its index of the catalogue.
-    let catalogue: Catalogue
+    var catalogue: Catalogue { services.catalogue }
     /// Evidence documents, with the configured size limit.
-    let documents: SolutionDocuments
+    var documents: SolutionDocuments { services.documents }
 
     func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
         guard case .json(let request) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }
@@ -52,7 +52,7 @@ struct APIHandlers: APIProtocol {
 
     func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
-        let profile = try await ProfileService(pool: pool).profile(of: actor)
+        let profile = try await services.profiles.profile(of: actor)
         return .ok(.init(headers: .init(eTag: Self.etag(profile.version)), body: .json(Self.me(actor, profile))))
     }
 
@@ -66,7 +66,7 @@ struct APIHandlers: APIProtocol {
             return .preconditionFailed(Problems.make(412, "precondition-failed", "The resource has changed since you read it"))
         }
         do {
-            let profile = try await ProfileService(pool: pool).update(
+            let profile = try await services.profiles.update(
                 of: actor, ifVersion: version, displayName: change.displayName, language: change.language?.rawValue
             )
             return .ok(.init(headers: .init(eTag: Self.etag(profile.version)), body: .json(Self.me(actor, profile))))
@@ -100,30 +100,19 @@ struct APIHandlers: APIProtocol {
         let stream = input.query.stream
         let after = input.query.after ?? 0
         let limit = min(max(input.query.limit ?? 50, 1), 200)
-        let page = try await pool.withTransaction(settings: actor.transactionSettings) { connection -> [Components.Schemas.AuditEvent]? in
-            // Row-level security shows only the actor's organisation's streams; the policy then decides by role.
-            let owner = try await connection.query("SELECT organization_id FROM avrop.audit_stream WHERE stream = \(stream)")
-            guard let organizationID = try owner.first?.decode("organization_id", as: UUID?.self),
-                  Policy.allows(actor, .readAuditTrail(organizationID: organizationID))
-            else { return nil }
-            let rows = try await connection.query("""
-                SELECT stream, sequence, occurred_at, actor_user_id, action, data::text AS data
-                FROM avrop.audit_event
-                WHERE stream = \(stream) AND sequence > \(Int(after))
-                ORDER BY sequence
-                LIMIT \(limit + 1)
-                """)
-            return try rows.map { row in
-                let data = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(try row.decode("data", as: String.self).utf8))
-                return .init(
-                    stream: try row.decode("stream", as: String.self), sequence: Int64(try row.decode("sequence", as: Int.self)),
-                    occurredAt: try row.decode("occurred_at", as: Date.self),
-                    actorUserId: try row.decode("actor_user_id", as: UUID?.self)?.uuidString.lowercased(),
-                    action: try row.decode("action", as: String.self), data: .init(additionalProperties: data)
-                )
-            }
+        let events: [AuditEvent]
+        do {
+            events = try await services.auditTrail.events(of: stream, after: Int64(after), limit: limit + 1, for: actor)
+        } catch IdentityError.notFound {
+            return .notFound(Problems.notFound)
         }
-        guard var items = page else { return .notFound(Problems.notFound) }
+        var items = try events.map { event -> Components.Schemas.AuditEvent in
+            let data = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(event.dataJSON.utf8))
+            return .init(
+                stream: event.stream, sequence: event.sequence, occurredAt: event.occurredAt,
+                actorUserId: event.actorUserID?.uuidString.lowercased(), action: event.action, data: .init(additionalProperties: data)
+            )
+        }
         var next: String?
         if items.count > limit {
             items.removeLast()

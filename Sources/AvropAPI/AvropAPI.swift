@@ -1,9 +1,7 @@
 public import Hummingbird
-public import Identity
 import OpenAPIHummingbird
-public import Postgres
 import Foundation
-public import FrameworkAgreements
+public import AvropHTTP
 
 /// The JSON API under `/api/v1`, described by `openapi.yaml`, which is also served there.
 public enum AvropAPI {
@@ -14,12 +12,9 @@ public enum AvropAPI {
 
     /// Adds the API's routes, its authentication and the document to `router`.
     /// The operations are recorded in `routes` (for 405 answers). `documents` carries the upload limit.
-    public static func register(
-        on router: Router<AvropRequestContext>, pool: ConnectionPool, tokens: TokenAuthentication, sessions: SessionAuthentication,
-        catalogue: Catalogue, documents: SolutionDocuments, routes: APIRouteTable
-    ) throws {
-        router.add(middleware: APIAuthenticationMiddleware(tokens: tokens, sessions: sessions))
-        router.add(middleware: IdempotencyMiddleware(pool: pool, maximumBodyBytes: documents.maximumBytes))
+    public static func register(on router: Router<AvropRequestContext>, services: Services, routes: APIRouteTable) throws {
+        router.add(middleware: APIAuthenticationMiddleware(tokens: services.tokens, sessions: services.sessions))
+        router.add(middleware: IdempotencyMiddleware(store: services.idempotency, maximumBodyBytes: services.documents.maximumBytes))
         router.add(middleware: ResponseHeaderMiddleware())
         router.get("/api/v1/openapi.yaml") { _, _ in
             Response(
@@ -29,7 +24,7 @@ public enum AvropAPI {
             )
         }
         guard let serverURL = URL(string: "/api/v1") else { return }
-        let handlers = APIHandlers(pool: pool, tokens: tokens, catalogue: catalogue, documents: documents)
+        let handlers = APIHandlers(services: services)
         let catalogueRoute = CatalogueSearchRoute(handlers: handlers)
         let transport = RecordingTransport(router: router, table: routes, handwritten: [
             "GET /api/v1/catalogue": { request, _ in try await catalogueRoute.respond(to: request) },

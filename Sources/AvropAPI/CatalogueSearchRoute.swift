@@ -1,3 +1,4 @@
+import AvropHTTP
 import AvropCore
 import Foundation
 import FrameworkAgreements

@@ -4,7 +4,6 @@ import HTTPTypes
 import Hummingbird
 import Identity
 import NIOCore
-import Postgres
 
 /// `Idempotency-Key` on authenticated POSTs: the first request with a key runs and its answer is kept for
 /// 24 hours; a repeat with the same key and the same request gets that answer again (with
@@ -13,7 +12,7 @@ import Postgres
 /// the user (row-level security), so two people's keys never meet.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = AvropRequestContext
-    let pool: ConnectionPool
+    let store: IdempotencyStore
     /// The largest body any operation accepts (a document upload); the body limit has refused larger ones.
     let maximumBodyBytes: Int
 
@@ -40,31 +39,17 @@ struct IdempotencyMiddleware: RouterMiddleware {
         hasher.update(data: Data(buffer: body))
         let digest = Data(hasher.finalize())
 
-        let existing = try await pool.withTransaction(settings: actor.transactionSettings) { connection -> Row? in
-            // A key older than a day is free again.
-            try await connection.execute("""
-                DELETE FROM avrop.idempotency_key WHERE user_id = \(actor.userID) AND key = \(key) AND created_at < now() - interval '24 hours'
-                """)
-            let inserted = try await connection.execute("""
-                INSERT INTO avrop.idempotency_key (user_id, key, request_hash) VALUES (\(actor.userID), \(key), \(digest))
-                ON CONFLICT DO NOTHING
-                """)
-            if inserted == 1 { return nil }
-            return try await connection.query("""
-                SELECT request_hash, status, content_type, body FROM avrop.idempotency_key WHERE user_id = \(actor.userID) AND key = \(key)
-                """).first
-        }
-        if let existing {
-            guard try existing.decode("request_hash", as: Data.self) == digest else {
-                return ProblemResponse.make(status: .unprocessableContent, type: "idempotency-key-reused", title: "This Idempotency-Key was used for another request")
-            }
-            guard let status = try existing.decode("status", as: Int?.self) else {
-                return ProblemResponse.make(status: .conflict, type: "request-in-progress", title: "A request with this Idempotency-Key is still running")
-            }
+        switch try await store.claim(key, digest: digest, for: actor) {
+        case .claimed:
+            break
+        case .reusedForAnotherRequest:
+            return ProblemResponse.make(status: .unprocessableContent, type: "idempotency-key-reused", title: "This Idempotency-Key was used for another request")
+        case .inProgress:
+            return ProblemResponse.make(status: .conflict, type: "request-in-progress", title: "A request with this Idempotency-Key is still running")
+        case .answered(let status, let contentType, let stored):
             var headers: HTTPFields = [:]
-            if let type = try existing.decode("content_type", as: String?.self) { headers[.contentType] = type }
+            if let contentType { headers[.contentType] = contentType }
             if let replayed = Self.replayed { headers[replayed] = "true" }
-            let stored = try existing.decode("body", as: Data?.self) ?? Data()
             return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: stored)))
         }
 
@@ -72,11 +57,11 @@ struct IdempotencyMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            try? await forget(key, actor)
+            try? await store.release(key, for: actor)
             throw error
         }
         guard response.status.code < 500 else {
-            try? await forget(key, actor)
+            try? await store.release(key, for: actor)
             return response
         }
         // Keep the answer, then send the same bytes.
@@ -84,21 +69,10 @@ struct IdempotencyMiddleware: RouterMiddleware {
         let copy = response
         try await copy.body.write(collector.writer())
         let bytes = collector.buffer.bytes
-        try await pool.withTransaction(settings: actor.transactionSettings) { connection in
-            try await connection.execute("""
-                UPDATE avrop.idempotency_key SET status = \(response.status.code), content_type = \(response.headers[.contentType]), body = \(Data(bytes))
-                WHERE user_id = \(actor.userID) AND key = \(key)
-                """)
-        }
+        try await store.keep(key, status: response.status.code, contentType: response.headers[.contentType], body: Data(bytes), for: actor)
         var answer = response
         answer.body = .init(byteBuffer: ByteBuffer(bytes: bytes))
         return answer
-    }
-
-    private func forget(_ key: String, _ actor: Actor) async throws {
-        try await pool.withTransaction(settings: actor.transactionSettings) { connection in
-            try await connection.execute("DELETE FROM avrop.idempotency_key WHERE user_id = \(actor.userID) AND key = \(key)")
-        }
     }
 }
 

@@ -1,8 +1,8 @@
 public import Hummingbird
 public import Logging
 public import AvropAPI
-import Identity
-import FrameworkAgreements
+public import AvropCore
+import AvropHTTP
 import NIOCore
 import Web
 
@@ -34,7 +34,8 @@ public func buildApplication(
 
 /// The router alone, for tests that drive it without a socket; `configuration` gives its limits.
 public func buildRouter(
-    configuration: AppConfiguration = AppConfiguration(), database: AppDatabase, telemetry: AppTelemetry
+    configuration: AppConfiguration = AppConfiguration(), database: AppDatabase, telemetry: AppTelemetry,
+    environment: ServiceEnvironment = .system
 ) -> Router<AvropRequestContext> {
     let maximumDocumentBytes = configuration.maximumDocumentBytes
     let router = Router(context: AvropRequestContext.self)
@@ -43,11 +44,9 @@ public func buildRouter(
     let apiRoutes = APIRouteTable()
     router.add(middleware: DatabaseBusyMiddleware(apiRoutes: apiRoutes))
     router.add(middleware: APIBodyLimitMiddleware(documentBytes: maximumDocumentBytes))
-    let sessions = SessionAuthentication(pool: database.pool)
-    let catalogue = Catalogue(pool: database.pool)
-    let documents = SolutionDocuments(pool: database.pool, maximumBytes: maximumDocumentBytes)
-    let tokens = TokenAuthentication(pool: database.pool)
-    router.add(middleware: WebSessionMiddleware(sessions: sessions))
+    // Every service, once: the API and the pages call these same ones.
+    let services = Services(pool: database.pool, maximumDocumentBytes: maximumDocumentBytes, environment: environment)
+    router.add(middleware: WebSessionMiddleware(sessions: services.sessions))
     router.add(middleware: PageErrorMiddleware())
     // The process runs: no dependency is consulted, so an orchestrator restarts only a wedged process.
     router.get("/healthz") { _, _ in "ok\n" }
@@ -72,10 +71,10 @@ public func buildRouter(
     }
     // The API's problems: a route that cannot register is a programming error found by every test run.
     do {
-        try AvropAPI.register(on: router, pool: database.pool, tokens: tokens, sessions: sessions, catalogue: catalogue, documents: documents, routes: apiRoutes)
+        try AvropAPI.register(on: router, services: services, routes: apiRoutes)
     } catch {
         preconditionFailure("the API's routes did not register: \(error)")
     }
-    WebPages(sessions: sessions, tokens: tokens, catalogue: catalogue, documents: documents).register(on: router)
+    WebPages(services: services).register(on: router)
     return router
 }

@@ -1,4 +1,5 @@
 import Audit
+import Notifications
 import Foundation
 public import Logging
 public import Postgres

@@ -1,5 +1,6 @@
 import Audit
-import AvropCore
+import Notifications
+public import AvropCore
 public import Foundation
 import FrameworkAgreements
 public import Identity
@@ -9,15 +10,17 @@ public import Postgres
 /// authorise → load → decide (the pure rules) → write → audit (stream `call-off/<id>`, R23).
 public struct CallOffService: Sendable {
     public let pool: ConnectionPool
-    /// The server's clock (R10): every deadline is judged by it.
+    /// The service's clock, for checks made before the database's clock has the last word (R10).
     let now: @Sendable () -> Date
+    let newID: @Sendable () -> UUID
     let store = CallOffStore()
     let agreements = AgreementStore()
     let organizations = OrganizationStore()
 
-    public init(pool: ConnectionPool, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(pool: ConnectionPool, environment: ServiceEnvironment = .system) {
         self.pool = pool
-        self.now = now
+        self.now = environment.now
+        self.newID = environment.newID
     }
 
     /// What a buyer writes to start a call-off.
@@ -83,7 +86,7 @@ public struct CallOffService: Sendable {
         let title = draft.title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !title.isEmpty, title.count <= 300 else { throw CallOffError.invalid(field: "title", reason: "1 to 300 characters") }
         guard draft.estimatedValueOre > 0 else { throw CallOffError.invalid(field: "estimatedValue", reason: "above zero") }
-        let id = UUID()
+        let id = newID()
         let today = CalendarDay(now())
         return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
             guard try await organizations.find(id: actor.organizationID, on: connection)?.kind == .contractingAuthority else {

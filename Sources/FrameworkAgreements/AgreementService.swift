@@ -1,4 +1,5 @@
 import Audit
+public import AvropCore
 public import Foundation
 public import Identity
 public import Postgres
@@ -8,9 +9,11 @@ public import Postgres
 public struct AgreementService: Sendable {
     public let pool: ConnectionPool
     let store = AgreementStore()
+    let newID: @Sendable () -> UUID
 
-    public init(pool: ConnectionPool) {
+    public init(pool: ConnectionPool, environment: ServiceEnvironment = .system) {
         self.pool = pool
+        self.newID = environment.newID
     }
 
     // MARK: Reading
@@ -53,7 +56,7 @@ public struct AgreementService: Sendable {
     public func create(_ terms: FrameworkAgreement.Terms, by actor: Actor) async throws -> FrameworkAgreement {
         guard actor.roles.contains(.frameworkManager) else { throw AgreementError.notFound }
         let terms = try Self.validated(terms)
-        let id = UUID()
+        let id = newID()
         return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
             try await store.insert(id: id, ownerID: actor.organizationID, terms: terms, on: connection)
             try await audit(id, actor.organizationID, "agreement.created", ["reference": terms.reference, "title": terms.title], on: connection)
@@ -80,7 +83,7 @@ public struct AgreementService: Sendable {
         combinedThresholdOre: Int64? = nil, dialogueAllowed: Bool = true, minimumTenderDays: Int = 10, by actor: Actor
     ) async throws -> Lot {
         let lot = Lot(
-            id: UUID(), agreementID: agreementID, number: number, title: title.trimmingCharacters(in: .whitespacesAndNewlines),
+            id: newID(), agreementID: agreementID, number: number, title: title.trimmingCharacters(in: .whitespacesAndNewlines),
             description: description, region: region, method: method, combinedThresholdOre: method == .combined ? combinedThresholdOre : nil,
             dialogueAllowed: dialogueAllowed, minimumTenderDays: minimumTenderDays
         )
@@ -173,7 +176,7 @@ public struct AgreementService: Sendable {
         indicator: String? = nil, followUpMethod: String = "", followUpFrequency: Requirement.Frequency = .none, by actor: Actor
     ) async throws -> Requirement {
         let requirement = Requirement(
-            id: UUID(), agreementID: agreementID, lotID: lotID, code: code.trimmingCharacters(in: .whitespaces),
+            id: newID(), agreementID: agreementID, lotID: lotID, code: code.trimmingCharacters(in: .whitespaces),
             text: text.trimmingCharacters(in: .whitespacesAndNewlines), kind: kind, category: category,
             indicator: indicator.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 },
             followUpMethod: followUpMethod, followUpFrequency: followUpFrequency

@@ -1,5 +1,5 @@
 import Audit
-import AvropCore
+public import AvropCore
 public import Foundation
 public import Identity
 public import Postgres
@@ -27,10 +27,12 @@ public struct SolutionDocuments: Sendable {
 
     public let pool: ConnectionPool
     public let maximumBytes: Int
+    let newID: @Sendable () -> UUID
 
-    public init(pool: ConnectionPool, maximumBytes: Int = SolutionDocuments.defaultMaximumBytes) {
+    public init(pool: ConnectionPool, maximumBytes: Int = SolutionDocuments.defaultMaximumBytes, environment: ServiceEnvironment = .system) {
         self.pool = pool
         self.maximumBytes = maximumBytes
+        self.newID = environment.newID
     }
 
     /// Adds `bytes` under `name` to the solution; refuses a file over the limit or of a type not accepted.
@@ -38,7 +40,7 @@ public struct SolutionDocuments: Sendable {
         guard bytes.count <= maximumBytes else { throw AgreementError.fileTooLarge(maximumBytes: maximumBytes) }
         guard let type = FileType.detect(bytes, name: name) else { throw AgreementError.fileTypeRefused }
         let fileName = FileName.sanitized(name, for: type)
-        let id = UUID()
+        let id = newID()
         return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
             guard let row = try await connection.query("""
                 SELECT s.supplier_id, avrop.lot_owner(s.lot_id) AS owner, avrop.solution_status(s) AS status, s.name

@@ -1,5 +1,6 @@
 public import AvropCore
 import Audit
+import Notifications
 public import Foundation
 public import Identity
 public import Postgres
@@ -9,16 +10,18 @@ public import Postgres
 /// the solution's stream) and told to the supplier.
 public struct SolutionService: Sendable {
     public let pool: ConnectionPool
+    let environment: ServiceEnvironment
 
-    public init(pool: ConnectionPool) {
+    public init(pool: ConnectionPool, environment: ServiceEnvironment = .system) {
         self.pool = pool
+        self.environment = environment
     }
 
     /// Drafts a solution on a lot where the actor's organisation is an active supplier.
     public func create(on lotID: UUID, _ description: Solution.Description, by actor: Actor) async throws -> Solution {
         guard actor.roles.contains(.supplierRepresentative) else { throw AgreementError.notFound }
         let description = try Self.validated(description)
-        let id = UUID()
+        let id = environment.newID()
         return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
             guard try await !openLots(for: actor, only: lotID, on: connection).isEmpty else { throw AgreementError.notFound }
             try await connection.execute("""
@@ -99,7 +102,7 @@ public struct SolutionService: Sendable {
     /// Verifies a submitted solution: how (pilot, test bed, …), why, and until when it stands.
     public func verify(_ id: UUID, method: Solution.VerificationMethod, reasons: String, validUntil: CalendarDay, by actor: Actor) async throws -> Solution {
         let reasons = try Self.reasons(reasons)
-        guard validUntil >= CalendarDay(Date()) else { throw AgreementError.invalid(field: "validUntil", reason: "today or later") }
+        guard validUntil >= CalendarDay(environment.now()) else { throw AgreementError.invalid(field: "validUntil", reason: "today or later") }
         return try await asVerifier(id, actor) { solution, connection in
             try await connection.execute("""
                 UPDATE avrop.solution SET status = 'verified', verification_method = \(method.rawValue), decision_reasons = \(reasons),

@@ -1,4 +1,5 @@
 import Audit
+import Notifications
 public import Foundation
 public import Postgres
 

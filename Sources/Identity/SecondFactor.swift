@@ -1,3 +1,4 @@
+public import AvropCore
 import Audit
 public import Foundation
 import HummingbirdOTP
@@ -17,9 +18,9 @@ public struct SecondFactor: Sendable {
     public let pool: ConnectionPool
     private let now: @Sendable () -> Date
 
-    public init(pool: ConnectionPool, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(pool: ConnectionPool, environment: ServiceEnvironment = .system) {
         self.pool = pool
-        self.now = now
+        self.now = environment.now
     }
 
     /// Checks the second factor of a login that proved its password, in the login's transaction: a user

@@ -1,4 +1,5 @@
 import Audit
+import Notifications
 import Crypto
 public import Foundation
 public import Postgres

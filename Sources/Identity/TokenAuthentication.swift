@@ -1,4 +1,6 @@
+public import AvropCore
 import Audit
+import Notifications
 import Crypto
 public import Foundation
 public import Postgres
@@ -16,12 +18,13 @@ public struct TokenAuthentication: Sendable {
     /// The application role's pool (`avrop_app`).
     public let pool: ConnectionPool
     public let passwords: PasswordPolicy
-    private let now: @Sendable () -> Date
+    private let environment: ServiceEnvironment
+    private var now: @Sendable () -> Date { environment.now }
 
-    public init(pool: ConnectionPool, passwords: PasswordPolicy = PasswordPolicy(), now: @escaping @Sendable () -> Date = Date.init) {
+    public init(pool: ConnectionPool, passwords: PasswordPolicy = PasswordPolicy(), environment: ServiceEnvironment = .system) {
         self.pool = pool
         self.passwords = passwords
-        self.now = now
+        self.environment = environment
     }
 
     /// Checks `email` and `password` and issues a token for the user in `organizationNumber` (or in their
@@ -63,7 +66,7 @@ public struct TokenAuthentication: Sendable {
     ) async throws -> Issued {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(trimmed.count) else { throw IdentityError.invalidName }
-        let tokenID = UUID()
+        let tokenID = environment.newID()
         let secret = Self.newSecret()
         let expiresAt = now().addingTimeInterval(TimeInterval(lifetime.components.seconds))
         try await connection.execute("""

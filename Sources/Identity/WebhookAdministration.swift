@@ -1,4 +1,6 @@
+public import AvropCore
 import Audit
+import Notifications
 public import Foundation
 public import Postgres
 
@@ -19,9 +21,11 @@ public struct WebhookAdministration: Sendable {
     }
 
     public let pool: ConnectionPool
+    private let environment: ServiceEnvironment
 
-    public init(pool: ConnectionPool) {
+    public init(pool: ConnectionPool, environment: ServiceEnvironment = .system) {
         self.pool = pool
+        self.environment = environment
     }
 
     public func register(url: String, by actor: Actor) async throws -> Registered {
@@ -29,7 +33,7 @@ public struct WebhookAdministration: Sendable {
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil, url.count <= 2000 else {
             throw IdentityError.invalidURL
         }
-        let id = UUID()
+        let id = environment.newID()
         let secret = TokenAuthentication.newSecret(prefix: "whsec_")
         let createdAt = try await pool.withTransaction(settings: actor.transactionSettings) { connection in
             let row = try await connection.query("""
@@ -40,7 +44,7 @@ public struct WebhookAdministration: Sendable {
                 stream: "organization/\(actor.organizationID.uuidString.lowercased())", organizationID: actor.organizationID,
                 action: "webhook.registered", data: AuditFacts(["webhook": id.uuidString.lowercased(), "url": url]), on: connection
             )
-            return try row?.decode("created_at", as: Date.self) ?? Date()
+            return try row?.decode("created_at", as: Date.self) ?? environment.now()
         }
         return Registered(webhook: Webhook(id: id, url: url, createdAt: createdAt, active: true), secret: secret)
     }

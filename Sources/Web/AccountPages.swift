@@ -1,12 +1,14 @@
 import Foundation
 import Hummingbird
+import AvropHTTP
 import Identity
 
 /// The account pages of a signed-in user: who they are, their password, their API tokens.
 struct AccountPages: Sendable {
-    let sessions: SessionAuthentication
-    let tokens: TokenAuthentication
+    let services: Services
     let renderer: PageRenderer
+    var sessions: SessionAuthentication { services.sessions }
+    var tokens: TokenAuthentication { services.tokens }
 
     func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         router.get("/account") { _, _ in
@@ -51,7 +53,7 @@ struct AccountPages: Sendable {
             guard let language = Language(rawValue: form.language) else { throw HTTPError(.badRequest) }
             // The version read with the form: a change made meanwhile elsewhere is not overwritten unseen.
             do {
-                _ = try await ProfileService(pool: sessions.pool).update(
+                _ = try await services.profiles.update(
                     of: session.actor, ifVersion: Int(form.version) ?? -1, displayName: nil, language: language.rawValue
                 )
             } catch IdentityError.versionMismatch {
@@ -64,14 +66,14 @@ struct AccountPages: Sendable {
         router.post("/account/totp/start") { request, context in
             _ = try await Form.read(request, context, as: Form.Empty.self)
             guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
-            let enrolment = try await SecondFactor(pool: sessions.pool).start(for: session.actor)
+            let enrolment = try await services.secondFactor.start(for: session.actor)
             return try await account(session, values: ["enrolment": ["url": enrolment.authenticatorURL, "secret": enrolment.secret]])
         }
         router.post("/account/totp/confirm") { request, context in
             let form = try await Form.read(request, context, as: Form.Code.self)
             guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
             do {
-                try await SecondFactor(pool: sessions.pool).confirm(for: session.actor, code: form.code)
+                try await services.secondFactor.confirm(for: session.actor, code: form.code)
             } catch IdentityError.invalidCredentials {
                 return try await account(session, status: .unprocessableContent, values: ["totpError": renderer.text("error_code_wrong")])
             }
@@ -81,7 +83,7 @@ struct AccountPages: Sendable {
             let form = try await Form.read(request, context, as: Form.Code.self)
             guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
             do {
-                try await SecondFactor(pool: sessions.pool).remove(for: session.actor, code: form.code)
+                try await services.secondFactor.remove(for: session.actor, code: form.code)
             } catch IdentityError.invalidCredentials, IdentityError.secondFactorRequired {
                 return try await account(session, status: .unprocessableContent, values: ["totpError": renderer.text("error_code_wrong")])
             } catch IdentityError.secondFactorEnforced {
@@ -93,7 +95,7 @@ struct AccountPages: Sendable {
             let form = try await Form.read(request, context, as: Form.Requirement.self)
             guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
             do {
-                try await SecondFactor(pool: sessions.pool).setRequired(form.required == "yes", by: session.actor)
+                try await services.secondFactor.setRequired(form.required == "yes", by: session.actor)
             } catch IdentityError.notFound {
                 throw HTTPError(.notFound)
             }
@@ -126,8 +128,8 @@ struct AccountPages: Sendable {
             if token.revokedAt != nil { row["revoked"] = true } else if token.expiresAt < Date() { row["expired"] = true } else { row["active"] = true }
             return row
         }
-        let factor = try await SecondFactor(pool: sessions.pool).status(of: session.actor)
-        let profile = try await ProfileService(pool: sessions.pool).profile(of: session.actor)
+        let factor = try await services.secondFactor.status(of: session.actor)
+        let profile = try await services.profiles.profile(of: session.actor)
         var context = values
         context["profileVersion"] = profile.version
         context["languages"] = Language.allCases.map { language -> [String: Any] in

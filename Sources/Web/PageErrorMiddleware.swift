@@ -1,6 +1,6 @@
 public import Hummingbird
+import AvropHTTP
 import Logging
-import Postgres
 
 /// Turns errors of page requests into readable pages in the person's language: 404 for what does not
 /// exist or may not be seen, 403 for a form without its CSRF token, 413, 415, 400, and 500 for the rest
@@ -24,7 +24,7 @@ public struct PageErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case let status where status.code < 500: return renderer.problem(status, message: "error_bad_request")
             default: throw error
             }
-        } catch let error as PoolTimeoutError {
+        } catch where isDatabaseBusy(error) {
             // Answered with 503 and Retry-After by the middleware outside.
             throw error
         } catch {

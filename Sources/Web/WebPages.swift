@@ -1,24 +1,20 @@
 public import Hummingbird
 import Foundation
-public import Identity
-public import FrameworkAgreements
+import Identity
+public import AvropHTTP
+import FrameworkAgreements
 import Logging
 import NIOCore
 
 /// The server-rendered pages of the web shell: start, login, logout, account (password, API tokens) and the
 /// language switch. Every state-changing form is a POST that carries the CSRF token (`Form.read`).
 public struct WebPages: Sendable {
-    let sessions: SessionAuthentication
-    let tokens: TokenAuthentication
-    let catalogue: Catalogue
-    let documents: SolutionDocuments
+    let services: Services
+    var sessions: SessionAuthentication { services.sessions }
     let renderer = PageRenderer.embedded
 
-    public init(sessions: SessionAuthentication, tokens: TokenAuthentication, catalogue: Catalogue, documents: SolutionDocuments) {
-        self.sessions = sessions
-        self.tokens = tokens
-        self.catalogue = catalogue
-        self.documents = documents
+    public init(services: Services) {
+        self.services = services
     }
 
     /// Adds the pages, their session middleware and the style sheet to `router`.
@@ -50,14 +46,12 @@ public struct WebPages: Sendable {
             response.setCookie(WebCookies.make(WebCookies.language, language.rawValue, secure: WebCookies.isSecure(request), maxAge: 365 * 24 * 3600))
             return response
         }
-        AccountPages(sessions: sessions, tokens: tokens, renderer: renderer).register(on: router)
-        NotificationPages(inbox: NotificationInbox(pool: sessions.pool), renderer: renderer).register(on: router)
-        AgreementPages(agreements: AgreementService(pool: sessions.pool), renderer: renderer).register(on: router)
-        CataloguePages(catalogue: catalogue, renderer: renderer).register(on: router)
-        SolutionPages(solutions: SolutionService(pool: sessions.pool), documents: documents, renderer: renderer).register(on: router)
-        OrganizationPages(
-            webhooks: WebhookAdministration(pool: sessions.pool), deadLetters: DeadLetters(pool: sessions.pool), renderer: renderer
-        ).register(on: router)
+        AccountPages(services: services, renderer: renderer).register(on: router)
+        NotificationPages(inbox: services.inbox, renderer: renderer).register(on: router)
+        AgreementPages(agreements: services.agreements, renderer: renderer).register(on: router)
+        CataloguePages(catalogue: services.catalogue, renderer: renderer).register(on: router)
+        SolutionPages(solutions: services.solutions, documents: services.documents, renderer: renderer).register(on: router)
+        OrganizationPages(webhooks: services.webhooks, deadLetters: services.deadLetters, renderer: renderer).register(on: router)
     }
 
     private func login<Context: RemoteAddressRequestContext>(_ request: Request, _ context: Context) async throws -> Response {

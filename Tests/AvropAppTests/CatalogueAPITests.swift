@@ -1,6 +1,7 @@
 import AvropApp
 @testable import AvropAPI
 import AvropCore
+import AvropHTTP
 import Foundation
 import FrameworkAgreements
 import Hummingbird
@@ -22,8 +23,7 @@ struct CatalogueAPITests {
             _ = try await DemoData.seed(pool: owner, password: "demo-lösenord-2026", passwords: PasswordPolicy(cost: 4))
             await owner.close()
             let pool = ConnectionPool(configuration: configuration.with("user", "avrop_app"), maximumConnections: 4)
-            let handlers = APIHandlers(pool: pool, tokens: TokenAuthentication(pool: pool), catalogue: Catalogue(pool: pool),
-                                       documents: SolutionDocuments(pool: pool))
+            let handlers = APIHandlers(services: Services(pool: pool, maximumDocumentBytes: SolutionDocuments.defaultMaximumBytes))
             let app = buildApplication(configuration: AppConfiguration(port: 0), database: AppDatabase(pool: pool, migrator: try AvropSchema.migrator()),
                                        logger: Logger(label: "test"))
             do {

@@ -1,4 +1,5 @@
 import Audit
+import Notifications
 import Foundation
 import Hummingbird
 import HummingbirdTesting

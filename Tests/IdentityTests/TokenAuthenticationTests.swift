@@ -1,4 +1,5 @@
 import Foundation
+import AvropCore
 import Identity
 import Postgres
 import Testing
@@ -47,7 +48,7 @@ struct TokenAuthenticationTests {
 
     @Test func anExpiredTokenDoesNotAuthenticate() async throws {
         try await IdentityFixture.withFixture { fixture in
-            let past = TokenAuthentication(pool: fixture.app, passwords: PasswordPolicy(cost: 4), now: { Date().addingTimeInterval(-3600) })
+            let past = TokenAuthentication(pool: fixture.app, passwords: PasswordPolicy(cost: 4), environment: ServiceEnvironment(now: { Date().addingTimeInterval(-3600) }, newID: { UUID() }))
             let issued = try await past.issue(email: fixture.buyerA.email, password: "korrekt häst batteri", address: "192.0.2.1",
                                               name: "short", lifetime: .seconds(60))
             #expect(try await past.authenticate(bearer: issued.secret) == nil)

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A form-encoded query string (`a=1&b=x+y`), as browsers send a GET form: `+` is a space, `%XX` a byte;
 /// the first of a repeated name counts. (Hummingbird's `queryParameters` keeps `+` as it is.)
