@@ -85,7 +85,7 @@ public struct Lot: Sendable, Equatable, Identifiable {
         case rankedCascade
         /// Every supplier on the lot is invited to tender.
         case renewedCompetition
-        /// Up to the threshold by ranking, above it by renewed competition.
+        /// Below the threshold by ranking; at or above it by renewed competition (R7).
         case combined
     }
 
