@@ -25,34 +25,14 @@ public enum AvropServer {
     }
 
     public static func serve(_ configuration: AppConfiguration, logger: Logger) async throws {
-        let migrator = try AvropSchema.migrator()
-        var cluster: LocalCluster?
-        let runtime: PostgresConfiguration
-        if let url = configuration.databaseURL {
-            runtime = PostgresConfiguration(url: url)
-            try await Connection.withConnection(runtime, logger: logger) { connection in
-                if case .outdated(let pending) = try await migrator.status(connection) {
-                    guard configuration.migrate else { throw Failure.outdatedSchema(pending: pending) }
-                    let applied = try await migrator.migrate(connection)
-                    logger.info("applied migrations", metadata: ["versions": "\(applied)"])
-                }
-            }
-            if configuration.demo { try await seedDemo(runtime, logger: logger) }
-        } else {
-            let embedded = try LocalCluster(directory: configuration.dataDirectory + "/postgres")
-            logger.info("starting the embedded PostgreSQL", metadata: ["directory": "\(embedded.directory)"])
-            try await embedded.start()
-            cluster = embedded
-            do {
-                try await prepareEmbeddedDatabase(embedded, migrator: migrator, logger: logger)
-                if configuration.demo { try await seedDemo(embedded.configuration(database: embeddedDatabase), logger: logger) }
-            } catch {
-                try? await embedded.stop()
-                throw error
-            }
-            runtime = embedded.configuration(database: embeddedDatabase, user: runtimeRole)
+        try await withDatabase(configuration, migrate: configuration.migrate, logger: logger) { database in
+            if configuration.demo { try await seedDemo(database.owner, logger: logger) }
+            try await run(configuration, runtime: database.runtime, migrator: database.migrator, logger: logger)
         }
+    }
 
+    /// The HTTP server and the outbox worker over the runtime role's pool, until SIGINT or SIGTERM.
+    private static func run(_ configuration: AppConfiguration, runtime: PostgresConfiguration, migrator: Migrator, logger: Logger) async throws {
         let telemetry = AppTelemetry()
         let pool = ConnectionPool(
             configuration: runtime,
@@ -83,24 +63,12 @@ public enum AvropServer {
         worker.cancel()
         await worker.value
         await pool.close()
-        if let cluster {
-            logger.info("stopping the embedded PostgreSQL")
-            try await cluster.stop()
-        }
         if let failure { throw failure }
     }
 
     /// Applies pending migrations: to the given database, or to the embedded one (started and stopped here).
     public static func migrate(_ configuration: AppConfiguration, logger: Logger) async throws -> [Int] {
-        let migrator = try AvropSchema.migrator()
-        if let url = configuration.databaseURL {
-            return try await Connection.withConnection(PostgresConfiguration(url: url), logger: logger) { connection in
-                try await migrator.migrate(connection)
-            }
-        }
-        return try await withEmbeddedCluster(configuration, logger: logger) { cluster in
-            try await prepareEmbeddedDatabase(cluster, migrator: migrator, logger: logger)
-        }
+        try await withDatabase(configuration, migrate: true, logger: logger) { $0.applied }
     }
 
     /// Runs `body` with a pool of the database owner's connections to a current schema: the given database
@@ -111,20 +79,62 @@ public enum AvropServer {
         logger: Logger,
         _ body: (ConnectionPool) async throws -> T
     ) async throws -> T {
+        try await withDatabase(configuration, migrate: false, logger: logger) { database in
+            try await ConnectionPool(configuration: database.owner, maximumConnections: 2, logger: logger).closing(after: body)
+        }
+    }
+
+    /// The database as `withDatabase` hands it over: current, with the owner's and the runtime role's
+    /// connection settings.
+    struct Database {
+        /// The owner (migrations, demo data, the command line's administration).
+        let owner: PostgresConfiguration
+        /// What the service connects as: `avrop_app` in the embedded cluster; the URL's user otherwise.
+        let runtime: PostgresConfiguration
+        let migrator: Migrator
+        /// The migrations applied on the way in.
+        let applied: [Int]
+    }
+
+    /// The one place that decides between a database given by URL and the embedded default. Runs `body`
+    /// with the database reachable and its schema current:
+    /// - with a URL, pending migrations are applied when `migrate` is set, else refused (`outdatedSchema`);
+    /// - embedded, the cluster in `<data-dir>/postgres` is started (unless it runs already, then it is left
+    ///   running afterwards), the database created when absent and always migrated.
+    static func withDatabase<T>(
+        _ configuration: AppConfiguration, migrate: Bool, logger: Logger, _ body: (Database) async throws -> T
+    ) async throws -> T {
         let migrator = try AvropSchema.migrator()
         if let url = configuration.databaseURL {
-            let pool = ConnectionPool(configuration: PostgresConfiguration(url: url), maximumConnections: 2, logger: logger)
-            return try await pool.closing { pool in
-                if case .outdated(let pending) = try await pool.withConnection({ try await migrator.status($0) }) {
-                    throw Failure.outdatedSchema(pending: pending)
-                }
-                return try await body(pool)
+            let given = PostgresConfiguration(url: url)
+            let applied = try await Connection.withConnection(given, logger: logger) { connection -> [Int] in
+                guard case .outdated(let pending) = try await migrator.status(connection) else { return [] }
+                guard migrate else { throw Failure.outdatedSchema(pending: pending) }
+                let applied = try await migrator.migrate(connection)
+                logger.info("applied migrations", metadata: ["versions": "\(applied)"])
+                return applied
             }
+            return try await body(Database(owner: given, runtime: given, migrator: migrator, applied: applied))
         }
-        return try await withEmbeddedCluster(configuration, logger: logger) { cluster in
-            try await prepareEmbeddedDatabase(cluster, migrator: migrator, logger: logger)
-            let pool = ConnectionPool(configuration: cluster.configuration(database: embeddedDatabase), maximumConnections: 2, logger: logger)
-            return try await pool.closing(after: body)
+        let embedded = try LocalCluster(directory: configuration.dataDirectory + "/postgres")
+        let wasRunning = embedded.serverProcessID != nil
+        if !wasRunning { logger.info("starting the embedded PostgreSQL", metadata: ["directory": "\(embedded.directory)"]) }
+        try await embedded.start()
+        do {
+            let applied = try await prepareEmbeddedDatabase(embedded, migrator: migrator, logger: logger)
+            let value = try await body(Database(
+                owner: embedded.configuration(database: embeddedDatabase),
+                runtime: embedded.configuration(database: embeddedDatabase, user: runtimeRole),
+                migrator: migrator, applied: applied
+            ))
+            if !wasRunning {
+                logger.info("stopping the embedded PostgreSQL")
+                try await embedded.stop()
+            }
+            return value
+        } catch {
+            if !wasRunning { try? await embedded.stop() }
+            throw error
         }
     }
 
@@ -135,25 +145,6 @@ public enum AvropServer {
         }
         // Straight to the console (not buffered): the person starting the service needs it now.
         FileHandle.standardOutput.write(Data((DemoData.describe(outcome) + "\n").utf8))
-    }
-
-    /// Runs `body` with the embedded cluster running; stops it afterwards if it was not running before.
-    private static func withEmbeddedCluster<T>(
-        _ configuration: AppConfiguration,
-        logger: Logger,
-        _ body: (LocalCluster) async throws -> T
-    ) async throws -> T {
-        let embedded = try LocalCluster(directory: configuration.dataDirectory + "/postgres")
-        let wasRunning = embedded.serverProcessID != nil
-        try await embedded.start()
-        do {
-            let value = try await body(embedded)
-            if !wasRunning { try await embedded.stop() }
-            return value
-        } catch {
-            if !wasRunning { try? await embedded.stop() }
-            throw error
-        }
     }
 
     /// Creates the embedded database when absent and migrates it as the cluster's superuser (the owner).

@@ -1,3 +1,4 @@
+import Audit
 public import Foundation
 public import Postgres
 
@@ -39,6 +40,16 @@ public struct ProfileService: Sendable {
                 """)
             let profile = try await load(actor.userID, on: connection)
             guard changed == 1 else { throw IdentityError.versionMismatch(current: profile.version) }
+            // R23: which fields changed, in the organisation the person acts for; the name itself is personal
+            // data and stays in the user's row, where an erasure can reach it.
+            let fields = [displayName.map { _ in "displayName" }, language.map { _ in "language" }].compactMap { $0 }
+            try await AuditLog.append(
+                stream: "organization/\(actor.organizationID.uuidString.lowercased())", organizationID: actor.organizationID,
+                action: "user.profileChanged",
+                data: AuditFacts(["user": actor.userID.uuidString.lowercased(), "fields": fields.joined(separator: " "),
+                                  "language": language ?? profile.language]),
+                on: connection
+            )
             return profile
         }
     }

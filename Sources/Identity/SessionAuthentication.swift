@@ -119,6 +119,11 @@ public struct SessionAuthentication: Sendable {
                 UPDATE avrop.web_session SET ended_at = now()
                 WHERE user_id = \(actor.userID) AND ended_at IS NULL AND id_hash <> \(TokenAuthentication.digest(secret))
                 """)
+            // R23; never the password or its hash.
+            try await AuditLog.append(
+                stream: "organization/\(actor.organizationID.uuidString.lowercased())", organizationID: actor.organizationID,
+                action: "user.passwordChanged", data: AuditFacts(["user": actor.userID.uuidString.lowercased()]), on: connection
+            )
             // If it was not them, they learn of it at once.
             try await Notifier.notify(users: [actor.userID], kind: "account.passwordChanged", on: connection)
         }

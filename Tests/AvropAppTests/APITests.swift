@@ -107,8 +107,9 @@ struct APITests {
         }
     }
 
-    @Test func updatesNeedIfMatchWithTheCurrentETag() async throws {
-        try await withAPI { client, _ in
+    /// And R23: the one change that went through is in the organisation's audit trail, naming the fields.
+    @Test func r23UpdatesNeedIfMatchWithTheCurrentETagAndAreAudited() async throws {
+        try await withAPI { client, accounts in
             let secret = try await token(client, "anna@norr.example")
             let auth: HTTPFields = [.authorization: "Bearer \(secret)"]
             let etag = try await client.execute(uri: "/api/v1/me", method: .get, headers: auth) { response in
@@ -145,6 +146,11 @@ struct APITests {
                 #expect(me["displayName"] as? String == "Anna Andersson")
                 #expect(response.headers[.eTag] == newTag)
             }
+            let audited = try await accounts.owner.withConnection { connection in
+                try await connection.query("SELECT data->>'fields' AS fields, stream FROM avrop.audit_event WHERE action = 'user.profileChanged'")
+                    .map { [try $0.decode("fields", as: String.self), try $0.decode("stream", as: String.self)] }
+            }
+            #expect(audited == [["displayName language", "organization/\(accounts.authorityA.id.uuidString.lowercased())"]])
         }
     }
 

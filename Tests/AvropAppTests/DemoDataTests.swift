@@ -64,7 +64,9 @@ struct DemoAgreementPageTests {
                 let page = try await client.execute(uri: "/agreements/\(id)", method: .get) { String(buffer: $0.body) }
                 #expect(page.contains("Anbudsområde 1: Digitala tjänster för invånare"))
                 #expect(page.contains("Alla leverantörer i anbudsområdet bjuds in att lämna avropssvar."))
-                #expect(page.contains("Avrop upp till 2 000 000 kr görs genom rangordning.") || page.contains("Avrop upp till 2\u{a0}000\u{a0}000 kr görs genom rangordning."))
+                // R7: at the threshold itself the call-off is a renewed competition, so the page says "under" and "or more".
+                let threshold = page.contains("2\u{a0}000\u{a0}000 kr") ? "2\u{a0}000\u{a0}000 kr" : "2 000 000 kr"
+                #expect(page.contains("Avrop under \(threshold) görs genom rangordning. Avrop på \(threshold) eller mer görs genom förnyad konkurrensutsättning"))
                 #expect(page.contains("Takbelopp"))
                 #expect(page.contains("Steg i innovationstrappan</dt><dd>Införa"), "the agreement's step, in Swedish")
                 #expect(page.contains("V2"))

@@ -175,8 +175,10 @@ struct HTTPTests {
         }
     }
 
-    /// No event loop blocks on the database: with every connection busy, the process still answers.
-    @Test func healthzAnswersWithin50msWhileEveryConnectionSleeps() async throws {
+    /// No event loop blocks on the database: with every connection busy, the process still answers. The bound
+    /// is one only the failure can break: a loop blocked behind a sleeper answers when its 10 s are over, and
+    /// a loaded machine has made a free loop take over a second. How fast it answers is `bench/`'s business.
+    @Test func healthzAnswersWhileEveryConnectionSleeps() async throws {
         try await TestCluster.withDatabase(template: "avrop", migrations: try AvropSchema.migrations()) { configuration in
             try await withApp(configuration, framework: .live, pool: {
                 ConnectionPool(configuration: $0, maximumConnections: 4)
@@ -186,21 +188,13 @@ struct HTTPTests {
                 }
                 while pool.statistics.inUse < 4 { try await Task.sleep(for: .milliseconds(10)) }
                 try await Task.sleep(for: .milliseconds(100))
-                // Answers for up to 8 s while the sleepers hold every connection for 10 s, until one comes
-                // within 50 ms: the rest of the suite loads both cores meanwhile, so an early answer may be
-                // slow for want of CPU; a blocked event loop could give no fast answer at all.
                 var times: [Duration] = []
-                let until = ContinuousClock.now + .seconds(8)
-                while times.min().map({ $0 >= .milliseconds(50) }) ?? true, ContinuousClock.now < until {
+                for _ in 0..<5 {
                     let started = ContinuousClock.now
                     try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
                     times.append(ContinuousClock.now - started)
                 }
-                times.sort()
-                #expect(times[0] < .milliseconds(50), "fastest /healthz: \(times[0])")
-                // A loop blocked behind a sleeper would answer only when its 10 s are over; a loaded machine
-                // has made a free loop take over a second, so the bound sits between the two.
-                #expect(times[times.count - 1] < .seconds(5), "slowest /healthz: \(times[times.count - 1])")
+                #expect(times.allSatisfy { $0 < .seconds(5) }, "/healthz took \(times)")
                 #expect(pool.statistics.inUse == 4, "the sleepers were still running")
                 for sleeper in sleepers { _ = try await sleeper.value }
             }

@@ -178,8 +178,9 @@ struct PageTests {
         }
     }
 
-    @Test func changingThePasswordChecksTheCurrentOneAndEndsOtherSessions() async throws {
-        try await TestApp.with { client, _ in
+    /// And R23: the change is in the organisation's audit trail, without the password.
+    @Test func r23ChangingThePasswordChecksTheCurrentOneEndsOtherSessionsAndIsAudited() async throws {
+        try await TestApp.with { client, accounts in
             let phone = Browser(client)
             try await signIn(phone, anna)
             let browser = Browser(client)
@@ -203,6 +204,12 @@ struct PageTests {
             try await again.get("/login")
             #expect(try await again.post("/login", ["email": anna, "password": TestApp.password(anna)]).status == .unauthorized)
             #expect(try await again.post("/login", ["email": anna, "password": newPassword]).status == .seeOther)
+            let audited = try await accounts.owner.withConnection { connection in
+                try await connection.query("SELECT data::text AS data FROM avrop.audit_event WHERE action = 'user.passwordChanged'")
+                    .map { try $0.decode("data", as: String.self) }
+            }
+            #expect(audited.count == 1, "one change went through")
+            #expect(audited.allSatisfy { !$0.contains(newPassword) && !$0.contains("$2") })
         }
     }
 

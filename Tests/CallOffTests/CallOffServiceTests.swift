@@ -131,6 +131,28 @@ struct CallOffServiceTests {
         }
     }
 
+    /// Row-level security checks the pair (issue 18): the organisation set for a transaction counts only when
+    /// its user is a member of it. A supplier's user under the authority's organisation reads none of its
+    /// call-offs; the authority's own buyer under the same settings reads its draft.
+    @Test func aUserPairedWithAnOrganisationItIsNotAMemberOfReadsNothingInPostgres() async throws {
+        try await withWorld { world in
+            _ = try await world.service.createDraft(
+                .init(lotID: world.competitionLot.id, title: "Digital bokning", estimatedValueOre: 300_000_000), by: world.buyer
+            )
+            func count(user: UUID, organization: UUID) async throws -> Int? {
+                try await world.owner.withTransaction { connection in
+                    try await connection.execute("SET LOCAL ROLE avrop_app")
+                    try await connection.execute("SELECT set_config('avrop.user_id', \(user.uuidString.lowercased()), true)")
+                    try await connection.execute("SELECT set_config('avrop.org_id', \(organization.uuidString.lowercased()), true)")
+                    return try await connection.query("SELECT count(*)::int8 AS n FROM avrop.call_off").first?.decode("n", as: Int.self)
+                }
+            }
+            let authority = world.buyer.organizationID
+            #expect(try await count(user: world.buyer.userID, organization: authority) == 1)
+            #expect(try await count(user: world.supplierActors[0].userID, organization: authority) == 0)
+        }
+    }
+
     /// R5, R6, R8, R2, R3, R23 in one journey: a renewed competition is published with valid weights, invites
     /// every active supplier but the suspended one and the excluded one, and only they see it.
     @Test func r6PublishingARenewedCompetitionInvitesEveryActiveSupplierAndAudits() async throws {

@@ -44,6 +44,24 @@ struct RowLevelSecurityTests {
         }
     }
 
+    /// Issue 18: the policies require that the transaction's user is a member of its organisation. Another
+    /// authority's buyer under this authority's id reads only what is its own (its membership, itself), none
+    /// of this authority's members or audit trail.
+    @Test func aUserUnderAnOrganisationItIsNotAMemberOfReadsNoneOfItsRows() async throws {
+        try await IdentityFixture.withFixture { fixture in
+            let settings = [("avrop.user_id", fixture.buyerB.id.uuidString), ("avrop.org_id", fixture.authorityA.id.uuidString)]
+            try await fixture.app.withTransaction(settings: settings) { connection in
+                let members = try await connection.query("SELECT organization_id FROM avrop.membership")
+                    .map { try $0.decode("organization_id", as: UUID.self) }
+                #expect(members == [fixture.authorityB.id])
+                let users = try await connection.query("SELECT email FROM avrop.app_user").map { try $0.decode("email", as: String.self) }
+                #expect(users == [fixture.buyerB.email])
+                #expect(try await count("avrop.audit_event", connection) == 0)
+                #expect(try await count("avrop.audit_stream", connection) == 0)
+            }
+        }
+    }
+
     @Test func theAppRoleCannotWriteIdentityRowsDirectly() async throws {
         try await IdentityFixture.withFixture { fixture in
             let settings = IdentityFixture.actor(fixture.buyerA, in: fixture.authorityA)

@@ -50,7 +50,9 @@ struct ConnectionPoolTests {
                 try await pool.withConnection { try await $0.execute("SELECT 1") }
             }
             let waited = ContinuousClock.now - started
-            #expect(waited >= .milliseconds(150) && waited < .seconds(3), "waited \(waited)")
+            // It gave up at its timeout, not when the connection came back (then it would not have thrown);
+            // no upper bound, which only a slow machine could break.
+            #expect(waited >= .milliseconds(150), "waited \(waited)")
             #expect(pool.statistics.waiting == 0)
             _ = try await busy.value
             // The pool serves again once the connection is back.
