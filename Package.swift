@@ -204,6 +204,13 @@ let package = Package(
             path: "bench/CatalogueBenchmark",
             swiftSettings: swiftSettings
         ),
+        // `bench/run api`: one call-off read by its buyer over HTTP at 1 and 8 concurrent clients.
+        .executableTarget(
+            name: "ApiBenchmark",
+            dependencies: ["Postgres", "AvropApp", "Identity", .product(name: "Logging", package: "swift-log")],
+            path: "bench/ApiBenchmark",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AvropCoreTests",
             dependencies: ["AvropCore"],

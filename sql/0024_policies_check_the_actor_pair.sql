@@ -26,3 +26,35 @@ CREATE OR REPLACE FUNCTION avrop.current_org_id() RETURNS uuid
 -- migration never changes, so the column's comment says it now).
 COMMENT ON COLUMN avrop.lot.combined_threshold_ore IS
     'For the combined method (R7): call-offs below this value follow the ranking; at or above it, a renewed competition.';
+
+-- The helpers that the policies of an agreement's parts call once per row were SQL functions that cannot
+-- be inlined (a subquery), so PostgreSQL planned their query anew at every statement that used them
+-- (about 0.3 ms for one lot read through its agreement's policy). In PL/pgSQL the plan is kept for the
+-- session. Same answers, same rights (they still read under row-level security).
+CREATE OR REPLACE FUNCTION avrop.agreement_visible(p_agreement uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$ BEGIN RETURN EXISTS (SELECT 1 FROM avrop.framework_agreement a WHERE a.id = p_agreement); END $$;
+CREATE OR REPLACE FUNCTION avrop.agreement_owned(p_agreement uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$ BEGIN
+        RETURN EXISTS (SELECT 1 FROM avrop.framework_agreement a WHERE a.id = p_agreement AND a.owner_id = avrop.current_org_id());
+    END $$;
+CREATE OR REPLACE FUNCTION avrop.lot_agreement(p_lot uuid) RETURNS uuid
+    LANGUAGE plpgsql STABLE
+    AS $$ BEGIN RETURN (SELECT agreement_id FROM avrop.lot WHERE id = p_lot); END $$;
+
+-- DESIGN §4: a framework manager reads the metadata of the published call-offs under its own agreements
+-- (reference, authority, lot, method, status, estimated value), never their title, need, criteria,
+-- invitations or anything that comes later. Row-level security works on whole rows, so the call-off's own
+-- policy cannot show a row with half its columns: this view, owned by the schema's owner, reads past it and
+-- filters for itself (security_barrier: a caller's conditions run only on rows the view lets through).
+-- The service narrows further by role.
+CREATE VIEW avrop.call_off_register WITH (security_barrier) AS
+    SELECT c.id, c.authority_id, o.name AS authority_name, c.lot_id, l.agreement_id, c.reference_year, c.reference_number,
+           c.method, c.estimated_value_ore, c.published_at, avrop.call_off_status(c) AS status
+    FROM avrop.call_off c
+    JOIN avrop.lot l ON l.id = c.lot_id
+    JOIN avrop.framework_agreement a ON a.id = l.agreement_id
+    JOIN avrop.organization o ON o.id = c.authority_id
+    WHERE c.published_at IS NOT NULL AND a.owner_id = avrop.current_org_id();
+GRANT SELECT ON avrop.call_off_register TO avrop_app;

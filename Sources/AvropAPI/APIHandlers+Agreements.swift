@@ -18,7 +18,7 @@ extension APIHandlers {
         guard case .json(let body) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }
         do {
             let created = try await agreements.create(try AgreementJSON.terms(body), by: actor)
-            return .created(.init(headers: .init(eTag: Self.etag(created.version)), body: .json(AgreementJSON.agreement(created))))
+            return .created(.init(headers: .init(eTag: IfMatch.etag(created.version)), body: .json(AgreementJSON.agreement(created))))
         } catch let error as AgreementError {
             return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) }, other: { .unprocessableContent($0) })
         }
@@ -28,7 +28,7 @@ extension APIHandlers {
         guard let id = UUID(uuidString: input.path.id) else { return .notFound(Problems.notFound) }
         do {
             let details = try await agreements.details(id, for: APIRequest.actor)
-            return .ok(.init(headers: .init(eTag: Self.etag(details.agreement.version)), body: .json(AgreementJSON.details(details))))
+            return .ok(.init(headers: .init(eTag: IfMatch.etag(details.agreement.version)), body: .json(AgreementJSON.details(details))))
         } catch AgreementError.notFound {
             return .notFound(Problems.notFound)
         }
@@ -38,15 +38,10 @@ extension APIHandlers {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         guard let id = UUID(uuidString: input.path.id) else { return .notFound(Problems.notFound) }
         guard case .json(let body) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }
-        guard let ifMatch = input.headers.ifMatch else {
-            return .preconditionRequired(Problems.make(428, "precondition-required", "Send If-Match with the ETag you read"))
-        }
-        guard let version = Self.version(ifMatch: ifMatch) else {
-            return .preconditionFailed(Problems.make(412, "precondition-failed", "The resource has changed since you read it"))
-        }
+        let version = try IfMatch.version(input.headers.ifMatch)
         do {
             let changed = try await agreements.update(id, terms: try AgreementJSON.terms(body), ifVersion: version, by: actor)
-            return .ok(.init(headers: .init(eTag: Self.etag(changed.version)), body: .json(AgreementJSON.agreement(changed))))
+            return .ok(.init(headers: .init(eTag: IfMatch.etag(changed.version)), body: .json(AgreementJSON.agreement(changed))))
         } catch let error as AgreementError {
             return Problems.agreement(error, notFound: { .notFound($0) }, conflict: { .conflict($0) },
                                       stale: { .preconditionFailed($0) }, other: { .unprocessableContent($0) })

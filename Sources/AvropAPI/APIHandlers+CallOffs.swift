@@ -29,7 +29,7 @@ extension APIHandlers {
         do {
             let draft = CallOffService.Draft(lotID: lotID, title: body.title, need: body.need ?? "", estimatedValueOre: body.estimatedValueOre)
             let created = try await callOffs.createDraft(draft, by: actor)
-            return .created(.init(headers: .init(eTag: Self.etag(created.version)), body: .json(CallOffJSON.callOff(created))))
+            return .created(.init(headers: .init(eTag: IfMatch.etag(created.version)), body: .json(CallOffJSON.callOff(created))))
         } catch let error as CallOffError {
             return Problems.callOff(error, notFound: { .notFound($0) }, conflict: { .conflict($0) }, other: { .unprocessableContent($0) })
         }
@@ -40,7 +40,7 @@ extension APIHandlers {
         guard let id = UUID(uuidString: input.path.id) else { return .notFound(Problems.notFound) }
         do {
             let callOff = try await callOffs.find(id, for: actor)
-            return .ok(.init(headers: .init(eTag: Self.etag(callOff.version)), body: .json(CallOffJSON.callOff(callOff))))
+            return .ok(.init(headers: .init(eTag: IfMatch.etag(callOff.version)), body: .json(CallOffJSON.callOff(callOff))))
         } catch CallOffError.notFound {
             return .notFound(Problems.notFound)
         }
@@ -50,12 +50,7 @@ extension APIHandlers {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         guard let id = UUID(uuidString: input.path.id) else { return .notFound(Problems.notFound) }
         guard case .json(let body) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }
-        guard let ifMatch = input.headers.ifMatch else {
-            return .preconditionRequired(Problems.make(428, "precondition-required", "Send If-Match with the ETag you read"))
-        }
-        guard let version = Self.version(ifMatch: ifMatch) else {
-            return .preconditionFailed(Problems.make(412, "precondition-failed", "The resource has changed since you read it"))
-        }
+        let version = try IfMatch.version(input.headers.ifMatch)
         var weights: [UUID: Int] = [:]
         for item in body.weights {
             guard let requirement = UUID(uuidString: item.requirementId) else {
@@ -67,7 +62,7 @@ extension APIHandlers {
         }
         do {
             let changed = try await callOffs.setCriteria(id, weights: weights, ifVersion: version, by: actor)
-            return .ok(.init(headers: .init(eTag: Self.etag(changed.version)), body: .json(CallOffJSON.callOff(changed))))
+            return .ok(.init(headers: .init(eTag: IfMatch.etag(changed.version)), body: .json(CallOffJSON.callOff(changed))))
         } catch let error as CallOffError {
             return Problems.callOff(error, notFound: { .notFound($0) }, conflict: { .conflict($0) },
                                     stale: { .preconditionFailed($0) }, other: { .unprocessableContent($0) })
@@ -78,12 +73,7 @@ extension APIHandlers {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         guard let id = UUID(uuidString: input.path.id) else { return .notFound(Problems.notFound) }
         guard case .json(let body) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }
-        guard let ifMatch = input.headers.ifMatch else {
-            return .preconditionRequired(Problems.make(428, "precondition-required", "Send If-Match with the ETag you read"))
-        }
-        guard let version = Self.version(ifMatch: ifMatch) else {
-            return .preconditionFailed(Problems.make(412, "precondition-failed", "The resource has changed since you read it"))
-        }
+        let version = try IfMatch.version(input.headers.ifMatch)
         var exclusions: [UUID: String] = [:]
         for exclusion in body.exclusions ?? [] {
             guard let supplier = UUID(uuidString: exclusion.supplierId) else {
@@ -96,7 +86,7 @@ extension APIHandlers {
                 id, timetable: CallOffTimetable(questionsDeadline: body.questionsDeadline, tenderDeadline: body.tenderDeadline),
                 method: body.method.flatMap { CallOffMethod(rawValue: $0.rawValue) }, exclusions: exclusions, ifVersion: version, by: actor
             )
-            return .ok(.init(headers: .init(eTag: Self.etag(published.version)), body: .json(CallOffJSON.callOff(published))))
+            return .ok(.init(headers: .init(eTag: IfMatch.etag(published.version)), body: .json(CallOffJSON.callOff(published))))
         } catch let error as CallOffError {
             return Problems.callOff(error, notFound: { .notFound($0) }, conflict: { .conflict($0) },
                                     stale: { .preconditionFailed($0) }, other: { .unprocessableContent($0) })
@@ -111,6 +101,25 @@ extension APIHandlers {
             return .ok(.init(body: .json(.init(items: invitations.map { invitation in
                 .init(supplierId: invitation.supplierID.uuidString.lowercased(), position: invitation.position,
                       invitedAt: invitation.invitedAt, excludedReason: invitation.excludedReason)
+            }))))
+        } catch CallOffError.notFound {
+            return .notFound(Problems.notFound)
+        }
+    }
+}
+
+extension APIHandlers {
+    func listAgreementCallOffs(_ input: Operations.ListAgreementCallOffs.Input) async throws -> Operations.ListAgreementCallOffs.Output {
+        guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
+        guard let id = UUID(uuidString: input.path.id) else { return .notFound(Problems.notFound) }
+        do {
+            let entries = try await callOffs.register(ofAgreement: id, for: actor)
+            return .ok(.init(body: .json(.init(items: entries.map { entry in
+                .init(
+                    id: entry.id.uuidString.lowercased(), reference: entry.reference.description, authorityId: entry.authorityID.uuidString.lowercased(),
+                    authorityName: entry.authorityName, lotId: entry.lotID.uuidString.lowercased(), method: .init(rawValue: entry.method.rawValue) ?? .renewedCompetition,
+                    status: .init(rawValue: entry.status.rawValue) ?? .closed, estimatedValueOre: entry.estimatedValueOre, publishedAt: entry.publishedAt
+                )
             }))))
         } catch CallOffError.notFound {
             return .notFound(Problems.notFound)

@@ -53,23 +53,18 @@ struct APIHandlers: APIProtocol {
     func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         let profile = try await services.profiles.profile(of: actor)
-        return .ok(.init(headers: .init(eTag: Self.etag(profile.version)), body: .json(Self.me(actor, profile))))
+        return .ok(.init(headers: .init(eTag: IfMatch.etag(profile.version)), body: .json(Self.me(actor, profile))))
     }
 
     func updateMe(_ input: Operations.UpdateMe.Input) async throws -> Operations.UpdateMe.Output {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         guard case .json(let change) = input.body else { return .badRequest(Problems.badRequest("expected a JSON body")) }
-        guard let ifMatch = input.headers.ifMatch else {
-            return .preconditionRequired(Problems.make(428, "precondition-required", "Send If-Match with the ETag you read"))
-        }
-        guard let version = Self.version(ifMatch: ifMatch) else {
-            return .preconditionFailed(Problems.make(412, "precondition-failed", "The resource has changed since you read it"))
-        }
+        let version = try IfMatch.version(input.headers.ifMatch)
         do {
             let profile = try await services.profiles.update(
                 of: actor, ifVersion: version, displayName: change.displayName, language: change.language?.rawValue
             )
-            return .ok(.init(headers: .init(eTag: Self.etag(profile.version)), body: .json(Self.me(actor, profile))))
+            return .ok(.init(headers: .init(eTag: IfMatch.etag(profile.version)), body: .json(Self.me(actor, profile))))
         } catch IdentityError.versionMismatch {
             return .preconditionFailed(Problems.make(412, "precondition-failed", "The resource has changed since you read it"))
         } catch let error as IdentityError where error == .invalidName || error == .invalidLanguage {
@@ -83,16 +78,6 @@ struct APIHandlers: APIProtocol {
             userId: actor.userID.uuidString.lowercased(), organizationId: actor.organizationID.uuidString.lowercased(),
             roles: actor.roles.map(\.rawValue).sorted()
         )
-    }
-
-    /// A strong ETag from a version: `"7"`.
-    static func etag(_ version: Int) -> String { "\"\(version)\"" }
-
-    /// The version an If-Match names, or `nil` when it names none we gave (then nothing can match).
-    static func version(ifMatch: String) -> Int? {
-        let value = ifMatch.trimmingCharacters(in: .whitespaces)
-        guard value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 3 else { return nil }
-        return Int(value.dropFirst().dropLast())
     }
 
     func listAuditEvents(_ input: Operations.ListAuditEvents.Input) async throws -> Operations.ListAuditEvents.Output {

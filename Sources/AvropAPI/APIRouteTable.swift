@@ -15,6 +15,12 @@ public final class APIRouteTable: Sendable {
         routes.withLock { $0.append((method, path.split(separator: "/"))) }
     }
 
+    /// Every operation the router serves, as `(method, "/api/v1/…/{id}")`, in the order registered: what
+    /// the isolation matrix walks, so that a new route cannot stay out of it.
+    public var operations: [(method: HTTPRequest.Method, path: String)] {
+        routes.withLock { $0.map { ($0.method, "/" + $0.segments.joined(separator: "/")) } }
+    }
+
     /// The methods of the operations whose template matches `path`; empty for a path the API lacks.
     public func methods(for path: String) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/")

@@ -33,7 +33,8 @@ public enum AvropAPI {
         // work and bytes that no client reads.
         try handlers.registerHandlers(
             on: transport, serverURL: serverURL,
-            configuration: .init(jsonEncodingOptions: [.withoutEscapingSlashes])
+            configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.withoutEscapingSlashes]),
+            middlewares: [ThrownProblemMiddleware()]
         )
     }
 }

@@ -11,15 +11,17 @@ import Web
 /// - Parameters:
 ///   - configuration: where to listen.
 ///   - database: the runtime pool and the expected schema.
+///   - apiRoutes: where the API's operations are recorded as they register (tests read it).
 ///   - onServerRunning: called with the URL once the server listens (the port is known then, also for 0).
 public func buildApplication(
     configuration: AppConfiguration,
     database: AppDatabase,
     telemetry: AppTelemetry = AppTelemetry(),
+    apiRoutes: APIRouteTable = APIRouteTable(),
     logger: Logger,
     onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, database: database, telemetry: telemetry)
+    let router = buildRouter(configuration: configuration, database: database, telemetry: telemetry, apiRoutes: apiRoutes)
     let host = configuration.host
     return Application(
         router: router,
@@ -35,13 +37,12 @@ public func buildApplication(
 /// The router alone, for tests that drive it without a socket; `configuration` gives its limits.
 public func buildRouter(
     configuration: AppConfiguration = AppConfiguration(), database: AppDatabase, telemetry: AppTelemetry,
-    environment: ServiceEnvironment = .system
+    environment: ServiceEnvironment = .system, apiRoutes: APIRouteTable = APIRouteTable()
 ) -> Router<AvropRequestContext> {
     let maximumDocumentBytes = configuration.maximumDocumentBytes
     let router = Router(context: AvropRequestContext.self)
     router.add(middleware: RequestTelemetryMiddleware(telemetry: telemetry))
     router.add(middleware: SecurityHeadersMiddleware())
-    let apiRoutes = APIRouteTable()
     router.add(middleware: DatabaseBusyMiddleware(apiRoutes: apiRoutes))
     router.add(middleware: APIBodyLimitMiddleware(documentBytes: maximumDocumentBytes))
     // Every service, once: the API and the pages call these same ones.

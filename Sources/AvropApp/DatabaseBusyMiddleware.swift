@@ -1,4 +1,5 @@
 import AvropAPI
+import Foundation
 import Hummingbird
 import NIOCore
 import OpenAPIRuntime
@@ -40,7 +41,42 @@ struct DatabaseBusyMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as ServerError where error.operationInput == nil {
             // The generated API could not read the request (bad JSON, a missing or malformed parameter): the
             // failure came before there was an input for the handler.
-            return ProblemResponse.make(status: .badRequest, type: "bad-request", title: "The request is not valid")
+            return ProblemResponse.make(status: .badRequest, type: "bad-request", title: "The request is not valid", detail: Self.detail(error))
+        }
+    }
+
+    /// What was wrong with the request, naming the field or parameter: the decoder's path and complaint
+    /// for a body or parameter that did not decode, the runtime's own words (which name the parameter or
+    /// header) for one that is missing.
+    static func detail(_ error: ServerError) -> String {
+        guard let decoding = error.underlyingError as? DecodingError else { return error.causeDescription }
+        func path(_ keys: [any CodingKey]) -> String {
+            let names = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.filter { !$0.isEmpty && $0 != "value1" && $0 != "value2" }
+            return names.isEmpty ? "the body" : names.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch decoding {
+        case .keyNotFound(let key, let context):
+            return "\(path(context.codingPath + [key])): required, and missing"
+        case .typeMismatch(let type, let context):
+            return "\(path(context.codingPath)): expected \(Self.name(of: type))"
+        case .valueNotFound(let type, let context):
+            return "\(path(context.codingPath)): expected \(Self.name(of: type)), found null"
+        case .dataCorrupted(let context):
+            return "\(path(context.codingPath)): \(context.underlyingError.map { "\($0)" } ?? context.debugDescription)"
+        @unknown default:
+            return error.causeDescription
+        }
+    }
+
+    /// A JSON reader's word for a Swift type.
+    private static func name(of type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is Date.Type: "an RFC 3339 date-time"
+        default: "a value of another shape"
         }
     }
 

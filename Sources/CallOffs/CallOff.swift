@@ -1,3 +1,4 @@
+import AvropCore
 public import Foundation
 
 /// A call-off (avrop) under a lot of a framework agreement, as its authority drafts and publishes it.
@@ -52,7 +53,7 @@ public struct CallOff: Sendable, Equatable, Identifiable {
 }
 
 /// A position in the newest-first list of call-offs: the creation time in whole microseconds (exact, as
-/// PostgreSQL stores it) and the id. Written `1796202000123456.<uuid>` in a URL.
+/// PostgreSQL stores it) and the id, written as every cursor is (`PageCursor`).
 public struct CallOffCursor: Sendable, Equatable, CustomStringConvertible {
     public let createdMicroseconds: Int64
     public let id: UUID
@@ -64,12 +65,11 @@ public struct CallOffCursor: Sendable, Equatable, CustomStringConvertible {
 
     /// Reads a cursor that `description` wrote; `nil` for anything else.
     public init?(_ text: String) {
-        let parts = text.split(separator: ".", maxSplits: 1)
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
-        self.init(createdMicroseconds: micros, id: id)
+        guard let cursor = PageCursor(encoded: text, keyCount: 1) else { return nil }
+        self.init(createdMicroseconds: cursor.keys[0], id: cursor.id)
     }
 
-    public var description: String { "\(createdMicroseconds).\(id.uuidString.lowercased())" }
+    public var description: String { PageCursor(keys: [createdMicroseconds], id: id).encoded }
 }
 
 /// A supplier a published call-off reaches: invited now, or a later rank of a cascade (R5), or left out of

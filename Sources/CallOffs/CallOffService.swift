@@ -67,6 +67,16 @@ public struct CallOffService: Sendable {
         }
     }
 
+    /// The call-offs published under an agreement, as its framework managers read them (DESIGN §4: metadata
+    /// only). Anyone else, and an agreement that is not the caller's, is `notFound`.
+    public func register(ofAgreement agreementID: UUID, for actor: Actor) async throws -> [CallOffRegisterEntry] {
+        guard actor.roles.contains(.frameworkManager) else { throw CallOffError.notFound }
+        return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
+            guard try await agreements.find(agreementID, on: connection)?.ownerID == actor.organizationID else { throw CallOffError.notFound }
+            return try await store.register(ofAgreement: agreementID, on: connection)
+        }
+    }
+
     /// The database already narrows to the caller's organisation and invitations; the roles narrow further.
     static func mayRead(_ actor: Actor, _ callOff: CallOff) -> Bool {
         if callOff.authorityID == actor.organizationID {

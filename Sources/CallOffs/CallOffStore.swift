@@ -117,6 +117,27 @@ public struct CallOffStore: Sendable {
         try await connection.query("SELECT agreement_id FROM avrop.lot WHERE id = \(lotID)").first?.decode("agreement_id", as: UUID.self)
     }
 
+    /// The published call-offs under `agreementID`, newest first, as its owner's register shows them
+    /// (`avrop.call_off_register`: empty for anyone but the agreement's owner).
+    public func register(ofAgreement agreementID: UUID, on connection: Connection) async throws -> [CallOffRegisterEntry] {
+        try await connection.query("""
+            SELECT id, authority_id, authority_name, lot_id, reference_year, reference_number, method, estimated_value_ore, published_at, status
+            FROM avrop.call_off_register WHERE agreement_id = \(agreementID)
+            ORDER BY published_at DESC, id DESC
+            """).map { row in
+            CallOffRegisterEntry(
+                id: try row.decode("id"),
+                reference: CallOffReference(year: try row.decode("reference_year"), number: try row.decode("reference_number")),
+                authorityID: try row.decode("authority_id"), authorityName: try row.decode("authority_name"), lotID: try row.decode("lot_id"),
+                method: try CallOffMethod(rawValue: try row.decode("method", as: String.self))
+                    .orThrow(PostgresDecodingError(column: "method", swiftType: "CallOffMethod", reason: .invalidValue)),
+                status: try CallOff.Status(rawValue: try row.decode("status", as: String.self))
+                    .orThrow(PostgresDecodingError(column: "status", swiftType: "CallOff.Status", reason: .invalidValue)),
+                estimatedValueOre: try row.decode("estimated_value_ore"), publishedAt: try row.decode("published_at")
+            )
+        }
+    }
+
     static func callOff(_ row: Row) throws -> CallOff {
         let method = try row.decode("method", as: String?.self)
         let questions = try row.decode("questions_deadline", as: Date?.self)

@@ -1,3 +1,4 @@
+import AvropCore
 public import Foundation
 public import Postgres
 import Identity
@@ -410,8 +411,7 @@ struct CatalogueCursor {
     let id: UUID
 
     var encoded: String {
-        let text = "\(score.bitPattern)_\(Int64((time.timeIntervalSince1970 * 1_000_000).rounded()))_\(id.uuidString.lowercased())"
-        return Base64URL.encode(Data(text.utf8))
+        PageCursor(keys: [Int64(bitPattern: score.bitPattern), PageCursor.microseconds(time)], id: id).encoded
     }
 
     init(score: Double, time: Date, id: UUID) {
@@ -421,13 +421,11 @@ struct CatalogueCursor {
     }
 
     init(encoded: String) throws {
-        guard encoded.count < 300, let data = Base64URL.decode(encoded) else { throw AgreementError.invalid(field: "cursor", reason: "not one this service gave out") }
-        let parts = String(decoding: data, as: UTF8.self).split(separator: "_")
-        guard parts.count == 3, let bits = UInt64(parts[0]), let micros = Int64(parts[1]), let id = UUID(uuidString: String(parts[2])) else {
+        guard let cursor = PageCursor(encoded: encoded, keyCount: 2) else {
             throw AgreementError.invalid(field: "cursor", reason: "not one this service gave out")
         }
-        score = Double(bitPattern: bits)
-        time = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
-        self.id = id
+        score = Double(bitPattern: UInt64(bitPattern: cursor.keys[0]))
+        time = PageCursor.time(microseconds: cursor.keys[1])
+        id = cursor.id
     }
 }

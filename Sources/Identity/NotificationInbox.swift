@@ -1,4 +1,5 @@
 import Audit
+import AvropCore
 import Notifications
 public import Foundation
 public import Postgres
@@ -29,7 +30,10 @@ public struct NotificationInbox: Sendable {
     public func list(for actor: Actor, unreadOnly: Bool = false, cursor: String? = nil, limit: Int = 50) async throws -> Page {
         try Policy.check(actor, .readOwnNotifications)
         let limit = min(max(limit, 1), 200)
-        let after = try cursor.map(KeysetCursor.init(encoded:))
+        let after = try cursor.map { text in
+            guard let read = PageCursor(encoded: text, keyCount: 1) else { throw IdentityError.invalidCursor }
+            return (time: PageCursor.time(microseconds: read.keys[0]), id: read.id)
+        }
         return try await pool.withTransaction(settings: actor.transactionSettings) { connection in
             // Row-level security limits this to the actor's own rows; the index (user_id, created_at DESC,
             // id DESC) serves the keyset.
@@ -51,7 +55,7 @@ public struct NotificationInbox: Sendable {
             var next: String?
             if items.count > limit {
                 items.removeLast()
-                if let last = items.last { next = KeysetCursor(time: last.createdAt, id: last.id).encoded }
+                if let last = items.last { next = PageCursor(keys: [PageCursor.microseconds(last.createdAt)], id: last.id).encoded }
             }
             return Page(items: items, next: next)
         }
@@ -66,31 +70,5 @@ public struct NotificationInbox: Sendable {
                 """)
             guard changed == 1 else { throw IdentityError.notFound }
         }
-    }
-}
-
-/// A position in a list ordered by (time, id), as an opaque string for `cursor` parameters.
-public struct KeysetCursor: Sendable, Equatable {
-    public let time: Date
-    public let id: UUID
-
-    public init(time: Date, id: UUID) {
-        self.time = time
-        self.id = id
-    }
-
-    /// Microseconds since 1970 and the id, base64url: opaque to clients, exact for PostgreSQL's timestamps.
-    public var encoded: String {
-        let micros = Int64((time.timeIntervalSince1970 * 1_000_000).rounded())
-        return Base64URL.encode(Data("\(micros)_\(id.uuidString.lowercased())".utf8))
-    }
-
-    /// A cursor from `encoded`; anything else is `IdentityError.invalidCursor`.
-    public init(encoded: String) throws {
-        guard encoded.count < 200, let data = Base64URL.decode(encoded) else { throw IdentityError.invalidCursor }
-        let parts = String(decoding: data, as: UTF8.self).split(separator: "_")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { throw IdentityError.invalidCursor }
-        self.time = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
-        self.id = id
     }
 }

@@ -12,7 +12,7 @@ struct AccountPages: Sendable {
 
     func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         router.get("/account") { _, _ in
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             return try await account(session)
         }
         router.post("/account/password") { request, context in
@@ -38,7 +38,7 @@ struct AccountPages: Sendable {
         }
         router.post("/account/tokens") { request, context in
             let form = try await Form.read(request, context, as: Form.NewToken.self)
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             do {
                 let issued = try await tokens.issue(for: session.actor, name: form.name)
                 // Shown this once; the page is not cached (PageRenderer sets no-store).
@@ -49,7 +49,7 @@ struct AccountPages: Sendable {
         }
         router.post("/account/language") { request, context in
             let form = try await Form.read(request, context, as: Form.LanguageChoice.self)
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             guard let language = Language(rawValue: form.language) else { throw HTTPError(.badRequest) }
             // The version read with the form: a change made meanwhile elsewhere is not overwritten unseen.
             do {
@@ -65,13 +65,13 @@ struct AccountPages: Sendable {
         }
         router.post("/account/totp/start") { request, context in
             _ = try await Form.read(request, context, as: Form.Empty.self)
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             let enrolment = try await services.secondFactor.start(for: session.actor)
             return try await account(session, values: ["enrolment": ["url": enrolment.authenticatorURL, "secret": enrolment.secret]])
         }
         router.post("/account/totp/confirm") { request, context in
             let form = try await Form.read(request, context, as: Form.Code.self)
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             do {
                 try await services.secondFactor.confirm(for: session.actor, code: form.code)
             } catch IdentityError.invalidCredentials {
@@ -81,7 +81,7 @@ struct AccountPages: Sendable {
         }
         router.post("/account/totp/remove") { request, context in
             let form = try await Form.read(request, context, as: Form.Code.self)
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             do {
                 try await services.secondFactor.remove(for: session.actor, code: form.code)
             } catch IdentityError.invalidCredentials, IdentityError.secondFactorRequired {
@@ -93,23 +93,15 @@ struct AccountPages: Sendable {
         }
         router.post("/account/organization/second-factor") { request, context in
             let form = try await Form.read(request, context, as: Form.Requirement.self)
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
-            do {
-                try await services.secondFactor.setRequired(form.required == "yes", by: session.actor)
-            } catch IdentityError.notFound {
-                throw HTTPError(.notFound)
-            }
+            let session = try WebRequest.signedIn()
+            try await services.secondFactor.setRequired(form.required == "yes", by: session.actor)
             return WebPages.redirect("/account")
         }
         router.post("/account/tokens/{id}/revoke") { request, context in
             _ = try await Form.read(request, context, as: Form.Empty.self)
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             let id = try context.pathID()
-            do {
-                try await tokens.revoke(id, by: session.actor)
-            } catch IdentityError.notFound {
-                throw HTTPError(.notFound)
-            }
+            try await tokens.revoke(id, by: session.actor)
             return WebPages.redirect("/account")
         }
     }

@@ -31,11 +31,7 @@ struct AgreementPages: Sendable {
     /// The agreement's page as the current reader may see it, with a refusal to show when there is one.
     func page(_ id: UUID, status: HTTPResponse.Status = .ok, error: String? = nil) async throws -> Response {
         let details: AgreementDetails
-        do {
-            details = try await agreements.details(id, for: WebRequest.current.session?.actor)
-        } catch AgreementError.notFound {
-            throw HTTPError(.notFound)
-        }
+        details = try await agreements.details(id, for: WebRequest.current.session?.actor)
         var values = values(details)
         if let error { values["error"] = error }
         return renderer.page("agreement", title: "agreement_title", status: status, values: values)

@@ -9,7 +9,7 @@ struct NotificationPages: Sendable {
 
     func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         router.get("/notifications") { request, _ in
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             let cursor = request.uri.queryParameters["cursor"].map(String.init)
             let page: NotificationInbox.Page
             do {
@@ -33,13 +33,9 @@ struct NotificationPages: Sendable {
         }
         router.post("/notifications/{id}/read") { request, context in
             _ = try await Form.read(request, context, as: Form.Empty.self)
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             let id = try context.pathID()
-            do {
-                try await inbox.markRead(id, by: session.actor)
-            } catch IdentityError.notFound {
-                throw HTTPError(.notFound)
-            }
+            try await inbox.markRead(id, by: session.actor)
             return WebPages.redirect("/notifications")
         }
     }

@@ -11,30 +11,24 @@ struct OrganizationPages: Sendable {
 
     func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         router.get("/organization") { _, _ in
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             return try await page(session)
         }
         router.post("/organization/webhooks") { request, context in
             let form = try await Form.read(request, context, as: Form.NewWebhook.self)
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             do {
                 let registered = try await webhooks.register(url: form.url.trimmingCharacters(in: .whitespaces), by: session.actor)
                 return try await page(session, status: .created, values: ["newSecret": registered.secret])
             } catch IdentityError.invalidURL {
                 return try await page(session, status: .unprocessableContent, values: ["webhookError": renderer.text("error_webhook_url")])
-            } catch IdentityError.notFound {
-                throw HTTPError(.notFound)
             }
         }
         router.post("/organization/webhooks/{id}/disable") { request, context in
             _ = try await Form.read(request, context, as: Form.Empty.self)
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             let id = try context.pathID()
-            do {
-                try await webhooks.disable(id, by: session.actor)
-            } catch IdentityError.notFound {
-                throw HTTPError(.notFound)
-            }
+            try await webhooks.disable(id, by: session.actor)
             return WebPages.redirect("/organization")
         }
     }
@@ -43,12 +37,8 @@ struct OrganizationPages: Sendable {
         let language = WebRequest.current.language
         let hooks: [WebhookAdministration.Webhook]
         let letters: [DeadLetters.Letter]
-        do {
-            hooks = try await webhooks.list(by: session.actor)
-            letters = try await deadLetters.list(by: session.actor)
-        } catch IdentityError.notFound {
-            throw HTTPError(.notFound)
-        }
+        hooks = try await webhooks.list(by: session.actor)
+        letters = try await deadLetters.list(by: session.actor)
         var context = values
         context["webhooks"] = hooks.map { hook -> [String: Any] in
             ["id": hook.id.uuidString.lowercased(), "url": hook.url, "created": DateText.day(hook.createdAt, language), "active": hook.active]

@@ -1,5 +1,7 @@
 public import Hummingbird
 import AvropHTTP
+import FrameworkAgreements
+import Identity
 import Logging
 
 /// Turns errors of page requests into readable pages in the person's language: 404 for what does not
@@ -14,6 +16,11 @@ public struct PageErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         guard !request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
         do {
             return try await next(request, context)
+        } catch is SignInRequired {
+            return WebPages.redirect("/login")
+        } catch IdentityError.notFound, AgreementError.notFound {
+            // What a service will not show the caller is a page that does not exist, as for the API (DESIGN §4).
+            return renderer.problem(.notFound, message: "error_not_found")
         } catch let error as HTTPError {
             switch error.status {
             case .notFound: return renderer.problem(.notFound, message: "error_not_found")

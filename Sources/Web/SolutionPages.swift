@@ -16,20 +16,20 @@ struct SolutionPages: Sendable {
     func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         router.get("/solutions/{id}") { _, context in
             let id = try context.pathID()
-            return try await page(try await refusedAs404 { try await solutions.solution(id, for: WebRequest.current.session?.actor) })
+            return try await page(try await solutions.solution(id, for: WebRequest.current.session?.actor))
         }
         router.get("/my/solutions") { _, _ in
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             return try await mine(session.actor)
         }
         router.post("/my/solutions") { request, context in
             let form = try await Form.read(request, context, as: Form.SolutionText.self)
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
+            let session = try WebRequest.signedIn()
             guard let lot = form.lot.flatMap(UUID.init(uuidString:)) else {
                 return try await mine(session.actor, status: .unprocessableContent, error: renderer.text("solution_field_lot"), form: form)
             }
             do {
-                let created = try await refusedAs404 { try await solutions.create(on: lot, form.solution, by: session.actor) }
+                let created = try await solutions.create(on: lot, form.solution, by: session.actor)
                 return WebPages.redirect("/solutions/\(created.id.uuidString.lowercased())")
             } catch AgreementError.invalid(let field, _) {
                 return try await mine(session.actor, status: .unprocessableContent, error: fieldError(field), form: form)
@@ -39,14 +39,14 @@ struct SolutionPages: Sendable {
             let form = try await Form.read(request, context, as: Form.SolutionText.self)
             let (id, actor) = try Self.signedIn(context)
             do {
-                _ = try await refusedAs404 { try await solutions.edit(id, form.solution, ifVersion: form.version ?? 0, by: actor) }
+                _ = try await solutions.edit(id, form.solution, ifVersion: form.version ?? 0, by: actor)
                 return WebPages.redirect("/solutions/\(id.uuidString.lowercased())")
             } catch AgreementError.invalid(let field, _) {
                 // Fields are checked before access: someone who may not see the solution still gets 404 here.
-                let solution = try await refusedAs404 { try await solutions.solution(id, for: actor) }
+                let solution = try await solutions.solution(id, for: actor)
                 return try await page(solution, status: .unprocessableContent, error: fieldError(field), form: form)
             } catch AgreementError.versionMismatch {
-                let solution = try await refusedAs404 { try await solutions.solution(id, for: actor) }
+                let solution = try await solutions.solution(id, for: actor)
                 return try await page(solution, status: .conflict, error: renderer.text("error_changed_meanwhile"))
             }
         }
@@ -79,7 +79,7 @@ struct SolutionPages: Sendable {
                     throw HTTPError(.badRequest)
                 }
             } catch AgreementError.invalid(let field, _) {
-                let solution = try await refusedAs404 { try await solutions.solution(id, for: actor) }
+                let solution = try await solutions.solution(id, for: actor)
                 return try await page(solution, status: .unprocessableContent, error: fieldError(field), decision: form)
             }
         }
@@ -88,14 +88,14 @@ struct SolutionPages: Sendable {
             let form = try await MultipartForm.read(request, maximumBytes: documents.maximumBytes + 64 * 1024)
             let (id, actor) = try Self.signedIn(context)
             guard let file = form["file"], !file.bytes.isEmpty else {
-                let solution = try await refusedAs404 { try await solutions.solution(id, for: actor) }
+                let solution = try await solutions.solution(id, for: actor)
                 return try await page(solution, status: .unprocessableContent, error: renderer.text("document_missing"))
             }
             do {
-                _ = try await refusedAs404 { try await documents.add(to: id, name: file.fileName ?? "", bytes: file.bytes, by: actor) }
+                _ = try await documents.add(to: id, name: file.fileName ?? "", bytes: file.bytes, by: actor)
                 return WebPages.redirect("/solutions/\(id.uuidString.lowercased())")
             } catch let error as AgreementError {
-                let solution = try await refusedAs404 { try await solutions.solution(id, for: actor) }
+                let solution = try await solutions.solution(id, for: actor)
                 switch error {
                 case .fileTooLarge(let maximum):
                     let text = renderer.text("document_too_large").replacingOccurrences(of: "{mib}", with: String(maximum >> 20))
@@ -108,7 +108,7 @@ struct SolutionPages: Sendable {
         }
         router.get("/documents/{id}") { _, context in
             let id = try context.pathID()
-            let (document, content) = try await refusedAs404 { try await documents.download(id, for: WebRequest.current.session?.actor) }
+            let (document, content) = try await documents.download(id, for: WebRequest.current.session?.actor)
             return Response(
                 status: .ok,
                 headers: [.contentType: document.mediaType, .contentDisposition: FileName.attachmentHeader(document.fileName),
@@ -117,8 +117,8 @@ struct SolutionPages: Sendable {
             )
         }
         router.get("/verification") { _, _ in
-            guard let session = WebRequest.current.session else { return WebPages.redirect("/login") }
-            let queue = try await refusedAs404 { try await solutions.queue(by: session.actor) }
+            let session = try WebRequest.signedIn()
+            let queue = try await solutions.queue(by: session.actor)
             let rows = queue.map { solution -> [String: Any] in
                 ["id": solution.id.uuidString.lowercased(), "name": solution.description.name, "summary": solution.description.summary,
                  "trl": solution.description.trl, "type": renderer.text("type_\(solution.description.innovationType.rawValue)")]
@@ -221,10 +221,10 @@ struct SolutionPages: Sendable {
     /// answers 409 on the page.
     private func step(_ id: UUID, _ actor: Actor, _ body: () async throws -> Solution) async throws -> Response {
         do {
-            _ = try await refusedAs404(body)
+            _ = try await body()
             return WebPages.redirect("/solutions/\(id.uuidString.lowercased())")
         } catch AgreementError.notDraft {
-            let solution = try await refusedAs404 { try await solutions.solution(id, for: actor) }
+            let solution = try await solutions.solution(id, for: actor)
             return try await page(solution, status: .conflict, error: renderer.text("error_solution_state"))
         }
     }
@@ -232,15 +232,6 @@ struct SolutionPages: Sendable {
     private func fieldError(_ field: String) -> String {
         let known = ["name", "summary", "description", "trl", "tags", "reasons", "method", "validUntil", "lot"]
         return renderer.text(known.contains(field) ? "solution_field_\(field)" : "error_bad_request")
-    }
-
-    /// What the caller may not see or change is not there (DESIGN §4).
-    private func refusedAs404<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch AgreementError.notFound {
-            throw HTTPError(.notFound)
-        }
     }
 
     /// The solution's id and the signed-in actor; no session, no step (a form without one is stale).

@@ -17,7 +17,17 @@ struct WebRequest: Sendable {
     var path: String = "/"
 
     @TaskLocal static var current = WebRequest(session: nil, sessionSecret: nil, language: .sv, csrfToken: "")
+
+    /// The signed-in session; without one, `SignInRequired`, which `PageErrorMiddleware` answers with the
+    /// way to the login page.
+    static func signedIn() throws(SignInRequired) -> SessionAuthentication.Session {
+        guard let session = current.session else { throw SignInRequired() }
+        return session
+    }
 }
+
+/// A page that needs a signed-in person was asked for without a session.
+struct SignInRequired: Error {}
 
 /// Cookie names and attributes in one place.
 enum WebCookies {

@@ -1,3 +1,4 @@
+import AvropAPI
 import AvropApp
 import Foundation
 import Hummingbird
@@ -18,6 +19,8 @@ enum TestApp {
         let owner: ConnectionPool
         /// The database, as the owner (`.with("user", "avrop_app")` for the application's role).
         let configuration: PostgresConfiguration
+        /// Every API operation the router serves.
+        let routes: APIRouteTable
     }
 
     static func password(_ email: String) -> String { "ett långt lösen för \(email)" }
@@ -30,7 +33,7 @@ enum TestApp {
                 authorityA: try await admin.addOrganization(kind: .contractingAuthority, name: "Region Norr", number: "212000-0142"),
                 authorityB: try await admin.addOrganization(kind: .contractingAuthority, name: "Kommun Syd", number: "202100-5489"),
                 supplier: try await admin.addOrganization(kind: .supplier, name: "Innovera AB", number: "556703-7485"),
-                owner: owner, configuration: configuration
+                owner: owner, configuration: configuration, routes: APIRouteTable()
             )
             for (email, role, number) in [("anna@norr.example", Role.buyer, "212000-0142"), ("bo@syd.example", .auditor, "202100-5489"),
                                           ("eva@innovera.example", .supplierRepresentative, "556703-7485")] {
@@ -41,6 +44,7 @@ enum TestApp {
             let app = buildApplication(
                 configuration: AppConfiguration(port: 0),
                 database: AppDatabase(pool: pool, migrator: try AvropSchema.migrator()),
+                apiRoutes: accounts.routes,
                 logger: Logger(label: "test")
             )
             do {

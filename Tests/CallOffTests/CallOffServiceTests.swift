@@ -15,6 +15,8 @@ struct CallOffServiceTests {
         let service: CallOffService
         let buyer: Actor
         let auditor: Actor
+        /// The framework manager of the agreement's central purchasing body.
+        let manager: Actor
         /// A buyer at an authority the agreement does not admit.
         let outsideBuyer: Actor
         let suppliers: [Organization]
@@ -73,6 +75,7 @@ struct CallOffServiceTests {
                 owner: owner, service: CallOffService(pool: app),
                 buyer: try await actor(authority, .buyer, "karin@norr.example"),
                 auditor: try await actor(authority, .auditor, "ali@norr.example"),
+                manager: manager,
                 outsideBuyer: try await actor(outside, .buyer, "sven@syd.example"),
                 suppliers: suppliers,
                 supplierActors: [
@@ -150,6 +153,43 @@ struct CallOffServiceTests {
             let authority = world.buyer.organizationID
             #expect(try await count(user: world.buyer.userID, organization: authority) == 1)
             #expect(try await count(user: world.supplierActors[0].userID, organization: authority) == 0)
+        }
+    }
+
+    /// DESIGN §4: the agreement's framework manager reads the metadata of the call-offs published under it
+    /// (reference, authority, lot, method, status, value), in the service and in PostgreSQL; never a draft,
+    /// never the call-off's own row, title or criteria. Nobody else reads the register.
+    @Test func aFrameworkManagerReadsOnlyTheMetadataOfPublishedCallOffsUnderItsAgreement() async throws {
+        try await withWorld { world in
+            var callOff = try await world.service.createDraft(
+                .init(lotID: world.competitionLot.id, title: "Hemlig rubrik", estimatedValueOre: 300_000_000), by: world.buyer
+            )
+            #expect(try await world.service.register(ofAgreement: world.agreement.id, for: world.manager).isEmpty, "a draft is the authority's alone")
+            callOff = try await world.service.setCriteria(callOff.id, weights: [world.price.id: 60, world.innovation.id: 40],
+                                                          ifVersion: callOff.version, by: world.buyer)
+            let published = try await world.service.publish(
+                callOff.id, timetable: CallOffTimetable(questionsDeadline: Date() + days(5), tenderDeadline: Date() + days(14)),
+                ifVersion: callOff.version, by: world.buyer
+            )
+            let register = try await world.service.register(ofAgreement: world.agreement.id, for: world.manager)
+            #expect(register.map(\.id) == [published.id])
+            #expect(register.first?.reference == published.reference && register.first?.authorityName == "Region Norr")
+            #expect(register.first?.method == .renewedCompetition && register.first?.status == .open)
+            #expect(register.first?.estimatedValueOre == 300_000_000 && register.first?.lotID == world.competitionLot.id)
+            for outsider in [world.buyer, world.auditor, world.outsideBuyer] + world.supplierActors {
+                await #expect(throws: CallOffError.notFound) { try await world.service.register(ofAgreement: world.agreement.id, for: outsider) }
+            }
+            // The database's wall: as the manager, the call-off's own row and its criteria do not exist.
+            let rows = try await world.owner.withTransaction { connection in
+                try await connection.execute("SET LOCAL ROLE avrop_app")
+                try await connection.execute("SELECT set_config('avrop.user_id', \(world.manager.userID.uuidString.lowercased()), true)")
+                try await connection.execute("SELECT set_config('avrop.org_id', \(world.manager.organizationID.uuidString.lowercased()), true)")
+                return try await connection.query("""
+                    SELECT (SELECT count(*) FROM avrop.call_off)::int8 AS call_offs, (SELECT count(*) FROM avrop.call_off_criterion)::int8 AS criteria,
+                           (SELECT count(*) FROM avrop.call_off_register)::int8 AS register
+                    """).first.map { [try $0.decode("call_offs", as: Int.self), try $0.decode("criteria", as: Int.self), try $0.decode("register", as: Int.self)] }
+            }
+            #expect(rows == [0, 0, 1])
         }
     }
 
