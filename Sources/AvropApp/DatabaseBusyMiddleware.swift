@@ -49,7 +49,13 @@ struct DatabaseBusyMiddleware<Context: RequestContext>: RouterMiddleware {
     /// for a body or parameter that did not decode, the runtime's own words (which name the parameter or
     /// header) for one that is missing.
     static func detail(_ error: ServerError) -> String {
-        guard let decoding = error.underlyingError as? DecodingError else { return error.causeDescription }
+        guard let decoding = error.underlyingError as? DecodingError else {
+            // A value our own reader refused (a date-time): its words name the value it could not read.
+            if let refusal = error.underlyingError as? any CustomStringConvertible & Error, !(refusal is ServerError) {
+                return refusal.description
+            }
+            return error.causeDescription
+        }
         func path(_ keys: [any CodingKey]) -> String {
             let names = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.filter { !$0.isEmpty && $0 != "value1" && $0 != "value2" }
             return names.isEmpty ? "the body" : names.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")

@@ -42,6 +42,13 @@ struct CallOffAPITests {
             let refused = try await call(client, .post, "/api/v1/call-offs", token: invited, ["lotId": lot, "title": "Intrång", "estimatedValueOre": 1])
             #expect(refused.status == .notFound)
 
+            // A field of the wrong type is 400, naming the field.
+            let mistyped = try await call(client, .post, "/api/v1/call-offs", token: buyer, ["lotId": lot, "title": "x", "estimatedValueOre": "mycket"])
+            #expect(mistyped.status == .badRequest)
+            #expect((mistyped.json["detail"] as? String)?.hasPrefix("estimatedValueOre: expected an integer") == true, "\(mistyped.json)")
+            let missing = try await call(client, .post, "/api/v1/call-offs", token: buyer, ["lotId": lot, "estimatedValueOre": 1])
+            #expect((missing.json["detail"] as? String)?.hasPrefix("title: required") == true, "\(missing.json)")
+
             let draft = try await call(client, .post, "/api/v1/call-offs", token: buyer,
                                        ["lotId": lot, "title": "Digital bokning av tolk", "need": "Bokning dygnet runt", "estimatedValueOre": 300_000_000])
             #expect(draft.status == .created)
@@ -67,8 +74,21 @@ struct CallOffAPITests {
             #expect((short.json["type"] as? String)?.hasSuffix("r6-tender-period") == true)
             #expect((short.json["detail"] as? String)?.contains("15 days") == true)
 
-            let published = try await call(client, .post, "/api/v1/call-offs/\(id)/publish", token: buyer, ifMatch: version, publication(tenderInDays: 20))
-            #expect(published.status == .ok)
+            // A date that is not one is 400, naming the value and what is wrong with it.
+            var impossible = publication(tenderInDays: 20)
+            impossible["questionsDeadline"] = "2027-02-30T10:00:00Z"
+            let refusedDate = try await call(client, .post, "/api/v1/call-offs/\(id)/publish", token: buyer, ifMatch: version, impossible)
+            #expect(refusedDate.status == .badRequest)
+            #expect((refusedDate.json["detail"] as? String)?.contains("not an RFC 3339 date-time") == true, "\(refusedDate.json)")
+            #expect((refusedDate.json["detail"] as? String)?.contains("2027-02-30T10:00:00Z") == true, "\(refusedDate.json)")
+
+            // Every RFC 3339 form is read: JavaScript's toISOString() (milliseconds, Z) and Python's isoformat() (+00:00).
+            let javaScript = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date() + 20 * 86_400)
+            let python = Date.ISO8601FormatStyle(timeZoneSeparator: .colon).format(Date() + 3 * 86_400).replacingOccurrences(of: "Z", with: "+00:00")
+            #expect(javaScript.contains(".") && python.hasSuffix("+00:00"))
+            let published = try await call(client, .post, "/api/v1/call-offs/\(id)/publish", token: buyer, ifMatch: version,
+                                           ["questionsDeadline": python, "tenderDeadline": javaScript])
+            #expect(published.status == .ok, "\(published.json)")
             #expect(published.json["status"] as? String == "open")
             #expect(published.json["method"] as? String == "renewedCompetition")
             #expect(published.json["tenderDeadline"] is String)
@@ -90,6 +110,16 @@ struct CallOffAPITests {
             #expect((try await call(client, .get, "/api/v1/call-offs", token: invited).json["items"] as? [JSON])?.map { $0["id"] as? String } == [id])
             #expect((try await call(client, .get, "/api/v1/call-offs", token: notOnTheLot).json["items"] as? [JSON])?.isEmpty == true)
             #expect(try await call(client, .get, "/api/v1/call-offs?cursor=nonsense", token: buyer).status == .badRequest)
+            // DESIGN §4: the agreement's framework manager reads its metadata, nothing of its documents.
+            let manager = try await DemoApp.token(client, "ramavtal@demo.avrop.se")
+            let agreement = try #require(published.json["agreementId"] as? String)
+            let register = try await call(client, .get, "/api/v1/framework-agreements/\(agreement)/call-offs", token: manager)
+            #expect(register.status == .ok)
+            let entry = try #require((register.json["items"] as? [JSON])?.first)
+            #expect(entry["id"] as? String == id && entry["status"] as? String == "open" && entry["estimatedValueOre"] as? Int == 300_000_000)
+            #expect(entry["title"] == nil && entry["need"] == nil)
+            #expect(try await call(client, .get, "/api/v1/call-offs/\(id)", token: manager).status == .notFound)
+            #expect(try await call(client, .get, "/api/v1/framework-agreements/\(agreement)/call-offs", token: buyer).status == .notFound)
             // A supplier that is not on the lot learns nothing, not even that it exists.
             #expect(try await call(client, .get, "/api/v1/call-offs/\(id)", token: notOnTheLot).status == .notFound)
             #expect(try await call(client, .get, "/api/v1/call-offs/\(id)/invitations", token: notOnTheLot).status == .notFound)
