@@ -1,4 +1,5 @@
 import Foundation
+import AvropHTTP
 public import Logging
 
 /// Writes one JSON object per line to standard error: `time`, `level`, `label`, `message`, then the
@@ -30,38 +31,20 @@ public struct JSONLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let own = event.metadata { merged.merge(own) { $1 } }
-        var line = "{\"time\":\(Self.quoted(Date().ISO8601Format(Date.ISO8601FormatStyle(includingFractionalSeconds: true))))"
-        line += ",\"level\":\(Self.quoted(event.level.rawValue)),\"label\":\(Self.quoted(label)),\"message\":\(Self.quoted(event.message.description))"
+        var line = "{\"time\":\(JSONText.quoted(Date().ISO8601Format(Date.ISO8601FormatStyle(includingFractionalSeconds: true))))"
+        line += ",\"level\":\(JSONText.quoted(event.level.rawValue)),\"label\":\(JSONText.quoted(label)),\"message\":\(JSONText.quoted(event.message.description))"
         for key in merged.keys.sorted() where !["time", "level", "label", "message"].contains(key) {
-            if let value = merged[key] { line += ",\(Self.quoted(key)):\(Self.json(value))" }
+            if let value = merged[key] { line += ",\(JSONText.quoted(key)):\(Self.json(value))" }
         }
         write(line + "}\n")
     }
 
     private static func json(_ value: Logger.Metadata.Value) -> String {
         switch value {
-        case .string(let text): quoted(text)
-        case .stringConvertible(let convertible): quoted(convertible.description)
+        case .string(let text): JSONText.quoted(text)
+        case .stringConvertible(let convertible): JSONText.quoted(convertible.description)
         case .array(let items): "[" + items.map(json).joined(separator: ",") + "]"
-        case .dictionary(let entries): "{" + entries.keys.sorted().map { "\(quoted($0)):\(json(entries[$0] ?? .string("")))" }.joined(separator: ",") + "}"
+        case .dictionary(let entries): "{" + entries.keys.sorted().map { "\(JSONText.quoted($0)):\(json(entries[$0] ?? .string("")))" }.joined(separator: ",") + "}"
         }
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

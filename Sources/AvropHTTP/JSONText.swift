@@ -2,36 +2,37 @@
 /// (through the generated code) cost more than the search behind it: it boxes every value, casts it to
 /// find out what it is, and builds a tree before writing. The caller writes the structure, commas
 /// included; this type gets the values right: strings escaped as RFC 8259 requires, numbers, booleans.
-struct JSONText {
-    private(set) var bytes: [UInt8] = []
+/// The one JSON string escaper of the service: the JSON log lines use it too (`quoted`).
+public struct JSONText {
+    public private(set) var bytes: [UInt8] = []
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         bytes.reserveCapacity(capacity)
     }
 
     /// Punctuation or a literal, written as it is: `{`, `],"total":`.
-    mutating func raw(_ text: StaticString) {
+    public mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// `"name":`, after a comma unless it is the object's first member.
-    mutating func member(_ name: StaticString, first: Bool = false) {
+    public mutating func member(_ name: StaticString, first: Bool = false) {
         if !first { bytes.append(UInt8(ascii: ",")) }
         bytes.append(UInt8(ascii: "\""))
         raw(name)
         bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
     }
 
-    mutating func int(_ value: some BinaryInteger) {
+    public mutating func int(_ value: some BinaryInteger) {
         bytes.append(contentsOf: String(value).utf8)
     }
 
-    mutating func bool(_ value: Bool) {
+    public mutating func bool(_ value: Bool) {
         value ? raw("true") : raw("false")
     }
 
     /// A string: quotes, backslashes and control characters escaped, everything else as its UTF-8.
-    mutating func string(_ value: String) {
+    public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
@@ -48,13 +49,20 @@ struct JSONText {
     }
 
     /// An array of strings.
-    mutating func strings(_ values: [String]) {
+    public mutating func strings(_ values: [String]) {
         bytes.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             string(value)
         }
         bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// `text` as a JSON string literal, quotes included.
+    public static func quoted(_ text: String) -> String {
+        var json = JSONText(capacity: text.utf8.count + 2)
+        json.string(text)
+        return String(decoding: json.bytes, as: UTF8.self)
     }
 
     private mutating func escape(_ byte: UInt8) {
