@@ -83,6 +83,13 @@ let package = Package(
             dependencies: ["AvropCore", "Postgres", "Audit", "Notifications", "Identity"],
             swiftSettings: swiftSettings
         ),
+        // The in-memory Swedish search index over the public catalogue of verified solutions, and the
+        // catalogue's service that answers from it (DESIGN §5: CatalogueSearch → FrameworkAgreements).
+        .target(
+            name: "CatalogueSearch",
+            dependencies: ["AvropCore", "FrameworkAgreements", "Identity", "Postgres"],
+            swiftSettings: swiftSettings
+        ),
         // Call-offs under a lot: method, invitations, deadlines, award criteria, standstill (DESIGN §2, R2–R8, R18).
         .target(
             name: "CallOffs",
@@ -93,7 +100,7 @@ let package = Package(
         // reading of HTTP's form-encoded queries.
         .target(
             name: "AvropHTTP",
-            dependencies: ["AvropCore", "Identity", "Audit", "FrameworkAgreements", "CallOffs", "Postgres"],
+            dependencies: ["AvropCore", "Identity", "Audit", "FrameworkAgreements", "CatalogueSearch", "CallOffs", "Postgres"],
             swiftSettings: swiftSettings
         ),
         // The JSON API: openapi.yaml is the source; swift-openapi-generator writes the types and the server
@@ -105,6 +112,7 @@ let package = Package(
                 "Identity",
                 "AvropCore",
                 "FrameworkAgreements",
+                "CatalogueSearch",
                 "CallOffs",
                 "Audit",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -126,6 +134,7 @@ let package = Package(
                 "Identity",
                 "AvropCore",
                 "FrameworkAgreements",
+                "CatalogueSearch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -200,7 +209,7 @@ let package = Package(
         // `bench/run catalogue`: catalogue search over HTTP at 8 concurrent clients on 100,000 solutions.
         .executableTarget(
             name: "CatalogueBenchmark",
-            dependencies: ["Postgres", "AvropApp", "FrameworkAgreements", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", "AvropApp", "FrameworkAgreements", "CatalogueSearch", .product(name: "Logging", package: "swift-log")],
             path: "bench/CatalogueBenchmark",
             swiftSettings: swiftSettings
         ),
@@ -233,7 +242,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FrameworkAgreementTests",
-            dependencies: ["AvropCore", "FrameworkAgreements", "Identity", "Audit", "AvropApp", "Postgres", "PostgresTesting"],
+            dependencies: ["AvropCore", "FrameworkAgreements", "CatalogueSearch", "Identity", "Audit", "AvropApp", "Postgres", "PostgresTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -245,6 +254,7 @@ let package = Package(
                 "AvropCore",
                 "Notifications",
                 "FrameworkAgreements",
+                "CatalogueSearch",
                 "Audit",
                 "Identity",
                 "Web",

@@ -1,5 +1,6 @@
 import AvropCore
 import FrameworkAgreements
+import CatalogueSearch
 import Foundation
 import Identity
 import OpenAPIRuntime

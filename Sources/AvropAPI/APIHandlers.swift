@@ -1,6 +1,7 @@
 import Audit
 import Foundation
 import FrameworkAgreements
+import CatalogueSearch
 import Identity
 import OpenAPIRuntime
 import AvropHTTP

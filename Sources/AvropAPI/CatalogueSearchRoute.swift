@@ -2,6 +2,7 @@ import AvropHTTP
 import AvropCore
 import Foundation
 import FrameworkAgreements
+import CatalogueSearch
 import Hummingbird
 import NIOCore
 

@@ -1,6 +1,7 @@
 public import AvropCore
 public import CallOffs
 public import FrameworkAgreements
+public import CatalogueSearch
 public import Identity
 public import Postgres
 

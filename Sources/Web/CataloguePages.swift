@@ -1,6 +1,7 @@
 import AvropHTTP
 import AvropCore
 import FrameworkAgreements
+import CatalogueSearch
 import Foundation
 import Hummingbird
 import Identity

@@ -4,6 +4,7 @@ import AvropCore
 import AvropHTTP
 import Foundation
 import FrameworkAgreements
+import CatalogueSearch
 import Hummingbird
 import HummingbirdTesting
 import Identity

@@ -1,3 +1,4 @@
+import CatalogueSearch
 import Foundation
 import Testing
 @testable import Web

@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import Testing
 @testable import FrameworkAgreements
+@testable import CatalogueSearch
 
 @Suite("The catalogue's index: exactly PostgreSQL's matches, counts and pages")
 struct CatalogueIndexTests {

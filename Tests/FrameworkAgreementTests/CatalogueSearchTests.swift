@@ -4,6 +4,7 @@ import Identity
 import Postgres
 import Testing
 @testable import FrameworkAgreements
+@testable import CatalogueSearch
 
 @Suite("The catalogue: Swedish full text, misspellings, facets, pages, only verified solutions")
 struct CatalogueSearchTests {

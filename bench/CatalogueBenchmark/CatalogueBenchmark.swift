@@ -1,6 +1,7 @@
 import AvropApp
 import Foundation
 import FrameworkAgreements
+import CatalogueSearch
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

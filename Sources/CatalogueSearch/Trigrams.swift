@@ -1,3 +1,4 @@
+import FrameworkAgreements
 /// Trigrams as `pg_trgm` makes them, for similar spellings: lower case, words split at anything but letters
 /// and digits, each word padded with two spaces before and one after, every three characters in a row.
 enum Trigrams {

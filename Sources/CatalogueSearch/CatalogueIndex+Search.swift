@@ -1,3 +1,4 @@
+import FrameworkAgreements
 import Foundation
 
 extension CatalogueIndex {

@@ -1,3 +1,4 @@
+import FrameworkAgreements
 import Synchronization
 
 /// A dictionary shared between tasks that never holds more than `capacity` entries: when full, it starts

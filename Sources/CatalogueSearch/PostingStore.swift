@@ -1,3 +1,4 @@
+import FrameworkAgreements
 /// Every lexeme's postings in flat arrays, the usual layout of an inverted index: lexeme l's postings are
 /// `starts[l]..<starts[l + 1]`, in document order, each with its document, the sum of its positions'
 /// weights, and its positions (`positions[positionStarts[p]..<positionStarts[p + 1]]`, ascending). Searches

@@ -1,3 +1,4 @@
+import FrameworkAgreements
 import Foundation
 
 /// A PostgreSQL `tsquery` as a tree, read from its text form (what `websearch_to_tsquery(...)::text` prints),

@@ -1,3 +1,4 @@
+public import FrameworkAgreements
 import AvropCore
 public import Foundation
 public import Postgres

@@ -1,3 +1,4 @@
+import FrameworkAgreements
 import Foundation
 
 /// The public catalogue in memory, as one generation of the database shows it on one day: every visible
