@@ -26,7 +26,7 @@ extension APIHandlers {
 
     func listNotifications(_ input: Operations.ListNotifications.Input) async throws -> Operations.ListNotifications.Output {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
-        let limit = input.query.limit ?? 50
+        let limit = try PageLimit.read(input.query.limit)
         let unread = input.query.unread ?? false
         let page: NotificationInbox.Page
         do {

@@ -9,7 +9,7 @@ extension APIHandlers {
 
     func listCallOffs(_ input: Operations.ListCallOffs.Input) async throws -> Operations.ListCallOffs.Output {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
-        let limit = input.query.limit ?? 50
+        let limit = try PageLimit.read(input.query.limit)
         var cursor: CallOffCursor?
         if let text = input.query.cursor {
             guard let read = CallOffCursor(text) else { return .badRequest(Problems.badRequest("the cursor is not one this service gave out")) }

@@ -85,7 +85,8 @@ struct APIHandlers: APIProtocol {
         guard let actor = APIRequest.actor else { return .unauthorized(Problems.unauthorized) }
         let stream = input.query.stream
         let after = input.query.after ?? 0
-        let limit = min(max(input.query.limit ?? 50, 1), 200)
+        guard after >= 0 else { return .badRequest(Problems.badRequest("after: a sequence number, 0 or more")) }
+        let limit = try PageLimit.read(input.query.limit)
         let events: [AuditEvent]
         do {
             events = try await services.auditTrail.events(of: stream, after: Int64(after), limit: limit + 1, for: actor)

@@ -46,6 +46,17 @@ struct ThrownProblemMiddleware: ServerMiddleware {
     }
 }
 
+/// A page's size, as every list takes it: `limit` from 1 to 200 (openapi.yaml's bounds), 50 when not given.
+enum PageLimit {
+    static func read(_ value: Int?, default fallback: Int = 50, maximum: Int = 200) throws(APIProblem) -> Int {
+        guard let value else { return fallback }
+        guard (1...maximum).contains(value) else {
+            throw APIProblem(status: .badRequest, name: "bad-request", title: "The request is not valid", detail: "limit: from 1 to \(maximum)")
+        }
+        return value
+    }
+}
+
 /// Versions as ETags: every update names the version it read in `If-Match`, every answer carries the new one.
 enum IfMatch {
     /// A strong ETag from a version: `"7"`.

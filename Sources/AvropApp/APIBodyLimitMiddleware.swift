@@ -1,3 +1,4 @@
+import AvropAPI
 import Hummingbird
 import NIOCore
 
@@ -8,6 +9,8 @@ struct APIBodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     /// 1 MiB (issue 3).
     static var maximumBytes: Int { 1 << 20 }
     let documentBytes: Int
+    /// The API's operations: a method the path lacks is 405 (further out), whatever its body's type.
+    let apiRoutes: APIRouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/api/"), [.post, .put, .patch].contains(request.method) else {
@@ -28,7 +31,7 @@ struct APIBodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch is NIOTooManyBytesError {
             throw HTTPError(.contentTooLarge)
         }
-        if buffer.readableBytes > 0 {
+        if buffer.readableBytes > 0, apiRoutes.methods(for: request.uri.path).contains(request.method) {
             let type = request.headers[.contentType]?.lowercased() ?? ""
             guard type.hasPrefix("application/json") || type.hasPrefix("application/merge-patch+json") else {
                 throw HTTPError(.unsupportedMediaType)

@@ -44,7 +44,7 @@ public func buildRouter(
     router.add(middleware: RequestTelemetryMiddleware(telemetry: telemetry))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: DatabaseBusyMiddleware(apiRoutes: apiRoutes))
-    router.add(middleware: APIBodyLimitMiddleware(documentBytes: maximumDocumentBytes))
+    router.add(middleware: APIBodyLimitMiddleware(documentBytes: maximumDocumentBytes, apiRoutes: apiRoutes))
     // Every service, once: the API and the pages call these same ones.
     let services = Services(pool: database.pool, maximumDocumentBytes: maximumDocumentBytes, environment: environment)
     router.add(middleware: WebSessionMiddleware(sessions: services.sessions))

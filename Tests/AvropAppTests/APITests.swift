@@ -104,6 +104,12 @@ struct APITests {
             let answer4 = try await problem("/api/v1/tokens", .post, [.contentType: "text/plain"], ByteBuffer(string: "hej"))
             #expect(answer4.0 == .unsupportedMediaType)
             #expect(answer4.1 == "https://avrop.se/problems/unsupported-media-type")
+            // A method the path lacks is 405 whatever the body's type: there is no operation to refuse the body.
+            let answer5 = try await problem("/api/v1/call-offs", .put, [.contentType: "text/plain"], ByteBuffer(string: "hej"))
+            #expect(answer5.0 == .methodNotAllowed)
+            // A page larger than the document allows is refused, not quietly cut.
+            let answer6 = try await problem("/api/v1/notifications?limit=201", .get, [.authorization: "Bearer \(try await token(client, "anna@norr.example"))"])
+            #expect(answer6.0 == .badRequest)
         }
     }
 
