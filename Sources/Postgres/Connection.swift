@@ -144,15 +144,23 @@ public final class Connection: @unchecked Sendable {
         settings: [(name: String, value: String)] = [],
         _ body: (Connection) async throws -> T
     ) async throws -> T {
-        try await simpleQuery("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+        // Every request's transaction starts with its actor's settings. When they are plain words (names and
+        // ids, as the actor's are), BEGIN and the settings travel in one simple query, one round trip: the
+        // check on their characters is what makes writing them as literals safe. Anything else is bound.
+        let plain = !settings.isEmpty && settings.allSatisfy { Self.isPlainWord($0.name) && Self.isPlainWord($0.value) }
+        let begin = "BEGIN ISOLATION LEVEL \(isolation.rawValue)"
         let value: T
         do {
-            if !settings.isEmpty {
-                // All settings in one round trip: this runs at the start of every request's transaction.
-                try await execute("""
-                    SELECT set_config(name, value, true)
-                    FROM unnest(\(settings.map(\.name)), \(settings.map(\.value))) AS setting(name, value)
-                    """)
+            if plain {
+                try await simpleQuery(begin + "; SELECT " + settings.map { "set_config('\($0.name)', '\($0.value)', true)" }.joined(separator: ", "))
+            } else {
+                try await simpleQuery(begin)
+                if !settings.isEmpty {
+                    try await execute("""
+                        SELECT set_config(name, value, true)
+                        FROM unnest(\(settings.map(\.name)), \(settings.map(\.value))) AS setting(name, value)
+                        """)
+                }
             }
             value = try await body(self)
         } catch {
@@ -168,6 +176,14 @@ public final class Connection: @unchecked Sendable {
         }
         try await simpleQuery("COMMIT")
         return value
+    }
+
+    /// Letters, digits, `.`, `_` and `-` only (a setting's name, a UUID): nothing that can end a literal.
+    static func isPlainWord(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 100 && text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
     }
 
     /// Whether a cancel request was sent for a statement on this connection.

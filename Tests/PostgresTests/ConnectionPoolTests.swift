@@ -107,6 +107,13 @@ struct ConnectionPoolTests {
                 return try await connection.query("SELECT current_setting('avrop.org_id') AS org").first?.decode("org", as: String.self)
             }
             #expect(actor == "org-1")
+            // A value that is not a plain word is bound, never written into the statement: it arrives as it was.
+            let odd = "it's'; SELECT pg_sleep(5); --"
+            let read = try await pool.withTransaction(settings: [("avrop.user_id", "u-1"), ("avrop.note", odd)]) { connection in
+                try await connection.query("SELECT current_setting('avrop.note') AS note, current_setting('avrop.user_id') AS user").first
+                    .map { [try $0.decode("note", as: String.self), try $0.decode("user", as: String.self)] }
+            }
+            #expect(read == [odd, "u-1"])
             await #expect(throws: Refused.self) {
                 try await pool.withTransaction { connection in
                     try await connection.execute("INSERT INTO tender VALUES (\("B"))")
