@@ -58,3 +58,33 @@ CREATE VIEW avrop.call_off_register WITH (security_barrier) AS
     JOIN avrop.organization o ON o.id = c.authority_id
     WHERE c.published_at IS NOT NULL AND a.owner_id = avrop.current_org_id();
 GRANT SELECT ON avrop.call_off_register TO avrop_app;
+
+-- A read writes nothing (issue 18): authenticating a bearer token reads the token, and records its use
+-- only when the last record is a minute old or more, so nearly every request is a read (before, every
+-- request ran an UPDATE, which matched no row within the minute but was still a write statement).
+CREATE OR REPLACE FUNCTION avrop.token_authenticate(p_hash bytea)
+    RETURNS TABLE (token_id uuid, user_id uuid, organization_id uuid, roles text[], scopes text[])
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, avrop
+    AS $$
+    DECLARE
+        v_token avrop.api_token%ROWTYPE;
+    BEGIN
+        SELECT t.* INTO v_token
+        FROM avrop.api_token t
+        JOIN avrop.organization o ON o.id = t.organization_id
+        JOIN avrop.app_user u ON u.id = t.user_id
+        WHERE t.token_hash = p_hash AND t.revoked_at IS NULL AND t.expires_at > now()
+          AND NOT (o.require_totp AND u.totp_secret IS NULL);
+        IF NOT FOUND THEN
+            RETURN;
+        END IF;
+        IF v_token.last_used_at IS NULL OR v_token.last_used_at < now() - interval '1 minute' THEN
+            UPDATE avrop.api_token SET last_used_at = now() WHERE id = v_token.id;
+        END IF;
+        RETURN QUERY SELECT v_token.id, v_token.user_id, v_token.organization_id,
+            ARRAY(SELECT m.role FROM avrop.membership m
+                  WHERE m.user_id = v_token.user_id AND m.organization_id = v_token.organization_id ORDER BY m.role),
+            v_token.scopes;
+    END
+    $$;

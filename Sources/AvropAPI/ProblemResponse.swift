@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 
 /// `application/problem+json` (RFC 9457) answers made outside the generated handlers: by middleware (busy
-/// database, router refusals, idempotency). The `type` is `https://avrop.se/problems/<name>`, stable per kind
+/// database, router refusals, idempotency), in the same words as a thrown `APIProblem`. The `type` is `https://avrop.se/problems/<name>`, stable per kind
 /// of error; nothing of the request, SQL or stack goes in.
 public enum ProblemResponse {
     public static func make(
@@ -11,9 +11,7 @@ public enum ProblemResponse {
     ) -> Response {
         var fields = headers
         fields[.contentType] = "application/problem+json; charset=utf-8"
-        var object: [String: Any] = ["type": Problems.type(name), "title": title, "status": status.code]
-        if let detail { object["detail"] = detail }
-        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        let problem = APIProblem(status: status, name: name, title: title, detail: detail)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: problem.body)))
     }
 }

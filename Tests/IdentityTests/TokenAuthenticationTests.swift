@@ -33,6 +33,32 @@ struct TokenAuthenticationTests {
         }
     }
 
+    /// A read writes nothing: authenticating records the token's use at most once a minute, so the token's
+    /// row keeps its version (xmin) through a burst of requests, and gets a new one a minute later.
+    @Test func authenticatingIsAReadThatRecordsUseAtMostOnceAMinute() async throws {
+        try await IdentityFixture.withFixture { fixture in
+            let service = tokens(fixture)
+            let issued = try await service.issue(email: fixture.buyerA.email, password: "korrekt häst batteri", address: "192.0.2.1", name: "läsare")
+            func version() async throws -> String? {
+                try await fixture.owner.withConnection { connection in
+                    try await connection.query("SELECT xmin::text AS version, last_used_at IS NOT NULL AS used FROM avrop.api_token WHERE id = \(issued.id)")
+                        .first.map { "\(try $0.decode("version", as: String.self)) \(try $0.decode("used", as: Bool.self))" }
+                }
+            }
+            #expect(try await service.authenticate(bearer: issued.secret) != nil)
+            let first = try await version()
+            #expect(first?.hasSuffix("true") == true, "the first use is recorded")
+            for _ in 0..<20 { #expect(try await service.authenticate(bearer: issued.secret) != nil) }
+            #expect(try await version() == first, "twenty more requests within the minute wrote nothing")
+            try await fixture.owner.withConnection { connection in
+                try await connection.execute("UPDATE avrop.api_token SET last_used_at = now() - interval '61 seconds' WHERE id = \(issued.id)")
+            }
+            let moved = try await version()
+            #expect(try await service.authenticate(bearer: issued.secret) != nil)
+            #expect(try await version() != moved, "a minute later the use is recorded again")
+        }
+    }
+
     @Test func aRevokedTokenNoLongerAuthenticatesAndOthersCannotRevokeIt() async throws {
         try await IdentityFixture.withFixture { fixture in
             let service = tokens(fixture)

@@ -3,13 +3,12 @@ fresh `avrop serve --demo` (issue 18): no server error, no status code the docum
 answer in the document's schema and content type. Exits non-zero on any failure."""
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from avrop_serve import serving  # noqa: E402
 
 DEMO_PASSWORD = "demo-lösenord-för-fuzzning"
 ROLES = [
@@ -17,12 +16,6 @@ ROLES = [
     "leverantor@demo.avrop.se", "revisor@demo.avrop.se", "admin@demo.avrop.se",
 ]
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def token(base, email):
@@ -33,30 +26,9 @@ def token(base, email):
 
 
 def main():
-    binary = os.environ["AVROP_BINARY"]
     spec = os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "AvropAPI", "openapi.yaml")
-    directory = tempfile.mkdtemp(prefix="avrop-fuzz-")
-    port = free_port()
-    env = dict(os.environ, AVROP_DEMO_PASSWORD=DEMO_PASSWORD, AVROP_LOG_LEVEL="warning")
-    log = open(os.path.join(directory, "serve.log"), "w")
-    process = subprocess.Popen(
-        [binary, "serve", "--demo", "--port", str(port), "--data-dir", os.path.join(directory, "data")],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
     failed = []
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                if urllib.request.urlopen(base + "/readyz", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.time() > deadline:
-                log.flush()
-                raise RuntimeError("avrop serve did not become ready:\n" + open(log.name).read())
-            time.sleep(0.2)
+    with serving(DEMO_PASSWORD, "avrop-fuzz-") as base:
         # Every token first: a fuzzed DELETE /tokens/{id} of one role must not cost another its own.
         callers = [("nobody", None)] + [(email, token(base, email)) for email in ROLES]
         examples = os.environ.get("AVROP_FUZZ_EXAMPLES", "10")
@@ -74,13 +46,6 @@ def main():
             if result.returncode != 0:
                 failed.append(name)
                 print(result.stdout, flush=True)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(directory, ignore_errors=True)
     if failed:
         print("schemathesis found failures as: " + ", ".join(failed))
         sys.exit(1)
