@@ -1,8 +1,7 @@
+import AsyncHTTPClient
 import Crypto
 public import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
 
 /// Posts a notification as JSON to an organisation's webhook, signed so the receiver can tell it came
 /// from Avrop and was not replayed: `Avrop-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
@@ -23,30 +22,21 @@ public struct WebhookSender: Sendable {
         guard let target = URL(string: url), ["http", "https"].contains(target.scheme ?? "") else {
             throw Failure(description: "the webhook URL is not http(s)")
         }
-        var request = URLRequest(url: target, timeoutInterval: timeoutSeconds)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("Avrop", forHTTPHeaderField: "User-Agent")
-        request.setValue(String(deliveryID), forHTTPHeaderField: "Avrop-Delivery")
-        request.setValue(Self.signature(secret: secret, timestamp: Int(now.timeIntervalSince1970), body: body), forHTTPHeaderField: "Avrop-Signature")
-        let status = try await Self.send(request)
-        guard (200..<300).contains(status) else { throw Failure(description: "the webhook answered HTTP \(status)") }
-    }
-
-    /// Sends `request` and returns the HTTP status. Not `URLSession.data(for:)`: on Linux, cancelling the
-    /// task that awaits it (the outbox worker stopping) calls `URLSessionTask.cancel()` under the task's
-    /// status lock, which deadlocks against the session's queue resuming the same task. Here the task's
-    /// cancellation does not reach the request, which ends by itself within `timeoutInterval`.
-    private static func send(_ request: URLRequest) async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            URLSession.shared.dataTask(with: request) { _, response, error in
-                if let error {
-                    continuation.resume(throwing: error)
-                } else {
-                    continuation.resume(returning: (response as? HTTPURLResponse)?.statusCode ?? 0)
-                }
-            }.resume()
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Avrop")
+        request.headers.add(name: "Avrop-Delivery", value: String(deliveryID))
+        request.headers.add(name: "Avrop-Signature", value: Self.signature(secret: secret, timestamp: Int(now.timeIntervalSince1970), body: body))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        // swift-server/async-http-client (its shared client: a connection pool on its own event loops). A
+        // cancelled task (the outbox worker stopping) cancels the request cleanly, which URLSession on
+        // Linux could not do without deadlocking.
+        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1000)))
+        // The receiver's answer is not read beyond its status; drain it so the connection can be reused.
+        _ = try? await response.body.collect(upTo: 64 * 1024)
+        guard (200..<300).contains(response.status.code) else {
+            throw Failure(description: "the webhook answered HTTP \(response.status.code)")
         }
     }
 
