@@ -199,6 +199,12 @@ let package = Package(
             dependencies: ["Postgres"],
             swiftSettings: swiftSettings
         ),
+        // What the HTTP benchmarks share: wrk with our Lua scripts, and how figures are printed.
+        .target(
+            name: "BenchSupport",
+            path: "bench/BenchSupport",
+            swiftSettings: swiftSettings
+        ),
         // `bench/run postgres`: our Postgres module against pgbench on the same statements.
         .executableTarget(
             name: "PostgresBenchmark",
@@ -216,14 +222,14 @@ let package = Package(
         // `bench/run catalogue`: catalogue search over HTTP at 8 concurrent clients on 100,000 solutions.
         .executableTarget(
             name: "CatalogueBenchmark",
-            dependencies: ["Postgres", "AvropApp", "FrameworkAgreements", "CatalogueSearch", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", "AvropApp", "FrameworkAgreements", "CatalogueSearch", "BenchSupport", .product(name: "Logging", package: "swift-log")],
             path: "bench/CatalogueBenchmark",
             swiftSettings: swiftSettings
         ),
         // `bench/run api`: one call-off read by its buyer over HTTP at 1 and 8 concurrent clients.
         .executableTarget(
             name: "ApiBenchmark",
-            dependencies: ["Postgres", "AvropApp", "Identity", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", "AvropApp", "Identity", "BenchSupport", .product(name: "Logging", package: "swift-log")],
             path: "bench/ApiBenchmark",
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import AvropApp
+import BenchSupport
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -45,23 +46,23 @@ struct ApiBenchmark {
         ) { url in continuation.yield(url) }
         let server = Task { try await app.runService() }
         var iterator = stream.makeAsyncIterator()
-        guard let base = await iterator.next() else { throw Failure(reason: "the server did not start") }
+        guard let base = await iterator.next() else { throw BenchmarkFailure(reason: "the server did not start") }
 
         let token = try await string(base, "POST", "api/v1/tokens", body: [
             "email": "upphandlare@demo.avrop.se", "password": password, "name": "bench",
         ], key: "token")
         let agreements = try await request(base, "GET", "api/v1/framework-agreements", token: token)
         guard let items = agreements["items"] as? [[String: Any]], let agreementID = items.first?["id"] as? String else {
-            throw Failure(reason: "no agreement in the demo data")
+            throw BenchmarkFailure(reason: "no agreement in the demo data")
         }
         let details = try await request(base, "GET", "api/v1/framework-agreements/\(agreementID)", token: token)
-        guard let lotID = (details["lots"] as? [[String: Any]])?.first?["id"] as? String else { throw Failure(reason: "no lot") }
+        guard let lotID = (details["lots"] as? [[String: Any]])?.first?["id"] as? String else { throw BenchmarkFailure(reason: "no lot") }
         let callOffID = try await string(base, "POST", "api/v1/call-offs", body: [
             "lotId": lotID, "title": "Bänkens avrop", "estimatedValueOre": 50_000_000,
         ], token: token, key: "id")
         let path = "/api/v1/call-offs/\(callOffID)"
         guard try await request(base, "GET", String(path.dropFirst()), token: token)["id"] as? String == callOffID else {
-            throw Failure(reason: "the call-off does not read back")
+            throw BenchmarkFailure(reason: "the call-off does not read back")
         }
 
         var last = 0.0
@@ -73,7 +74,7 @@ struct ApiBenchmark {
             let serviceCPU = cpuSeconds(of: [getpid()]) - service
             let databaseCPU = cpuSeconds(of: postgresProcesses(cluster)) - database
             guard let requests = figures["requests"], requests > 0, let duration = figures["duration_us"], figures["errors"] == 0 else {
-                throw Failure(reason: "wrk reported errors or nothing: \(figures)")
+                throw BenchmarkFailure(reason: "wrk reported errors or nothing: \(figures)")
             }
             let throughput = requests / (duration / 1_000_000)
             func ms(_ name: String) -> String { format((figures[name] ?? 0) / 1000) }
@@ -112,7 +113,7 @@ struct ApiBenchmark {
     }
 
     static func request(_ base: String, _ method: String, _ path: String, body: [String: Any]? = nil, token: String? = nil) async throws -> [String: Any] {
-        guard let url = URL(string: base + path) else { throw Failure(reason: "bad URL \(path)") }
+        guard let url = URL(string: base + path) else { throw BenchmarkFailure(reason: "bad URL \(path)") }
         var request = URLRequest(url: url)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -121,43 +122,19 @@ struct ApiBenchmark {
             request.httpBody = try JSONSerialization.data(withJSONObject: body)
         }
         let (data, _) = try await URLSession.shared.data(for: request)
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw Failure(reason: "\(path) answered no object") }
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw BenchmarkFailure(reason: "\(path) answered no object") }
         return object
     }
 
     static func string(_ base: String, _ method: String, _ path: String, body: [String: Any], token: String? = nil, key: String) async throws -> String {
         let object = try await request(base, method, path, body: body, token: token)
-        guard let value = object[key] as? String else { throw Failure(reason: "\(path) answered without \(key): \(object)") }
+        guard let value = object[key] as? String else { throw BenchmarkFailure(reason: "\(path) answered without \(key): \(object)") }
         return value
     }
 
-    /// Runs wrk (C, its own threads, so the load generator takes little of the two cores) and reads the
-    /// `name value` lines of bench/api/read.lua.
+    /// Runs wrk with bench/api/read.lua on `path` with the token.
     static func wrk(_ base: String, _ path: String, token: String, clients: Int, seconds: Int) throws -> [String: Double] {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../api/read.lua").standardized.path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["wrk", "-t\(min(clients, 2))", "-c\(clients)", "-d\(seconds)s", "--timeout", "10s", "-s", script, base, "--", path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["AVROP_TOKEN"] = token
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failure(reason: "wrk exited with \(process.terminationStatus)") }
-        var figures: [String: Double] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, let value = Double(parts[1]) { figures[String(parts[0])] = value }
-        }
-        return figures
+        return try Wrk.run(script: script, base: base, clients: clients, seconds: seconds, arguments: [path], environment: ["AVROP_TOKEN": token])
     }
-
-    struct Failure: Error {
-        let reason: String
-    }
-
-    static func format(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.2f", value) }
 }

@@ -1,4 +1,5 @@
 import AvropApp
+import BenchSupport
 import Foundation
 import FrameworkAgreements
 import CatalogueSearch
@@ -45,7 +46,7 @@ struct CatalogueBenchmark {
             // The generated rows' dirty pages are written now, not by a checkpoint in the middle of the load.
             try await connection.simpleQuery("CHECKPOINT")
         }
-        print("generated \(solutions) solutions over 20 agreements in \(format(seconds(ContinuousClock.now - started))) s")
+        print("generated \(solutions) solutions over 20 agreements in \(format(BenchSupport.seconds(ContinuousClock.now - started))) s")
 
         let pool = ConnectionPool(configuration: owner.with("user", "avrop_app"), maximumConnections: 8)
         // The service's own cost, without HTTP: one search after another in this process.
@@ -55,7 +56,7 @@ struct CatalogueBenchmark {
             _ = try await catalogue.search(.init(text: text))
             let begin = ContinuousClock.now
             for _ in 0..<inProcessSearches { _ = try await catalogue.search(.init(text: text)) }
-            print("in process, one at a time: \(text) \(format(seconds(ContinuousClock.now - begin) * 1000 / Double(inProcessSearches))) ms per search")
+            print("in process, one at a time: \(text) \(format(BenchSupport.seconds(ContinuousClock.now - begin) * 1000 / Double(inProcessSearches))) ms per search")
         }
         print("resident memory: \(format(before)) MiB before the index, \(format(residentMiB())) MiB with it")
         let p95 = try await measure(pool: pool, owner: owner)
@@ -82,7 +83,7 @@ struct CatalogueBenchmark {
             guard let url = URL(string: base + "api/v1/catalogue?" + query) else { return 0 }
             let begin = ContinuousClock.now
             _ = try await session.data(from: url)
-            return seconds(ContinuousClock.now - begin) * 1000
+            return BenchSupport.seconds(ContinuousClock.now - begin) * 1000
         }
         print("first search (builds the index): \(format(try await timed("q=digital"))) ms")
         // Any change to the catalogue's tables moves its generation: the next search builds a new index.
@@ -109,34 +110,10 @@ struct CatalogueBenchmark {
         return ms("p95_us")
     }
 
-    /// Runs wrk with `clients` connections for `seconds` over `paths` in turn; the `name value` lines that
-    /// bench/catalogue/mix.lua prints.
+    /// Runs wrk with `clients` connections for `seconds` over `paths` in turn (bench/catalogue/mix.lua).
     static func wrk(_ base: String, _ paths: [String], seconds: Int) throws -> [String: Double] {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../catalogue/mix.lua").standardized.path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["wrk", "-t2", "-c\(clients)", "-d\(seconds)s", "--timeout", "10s", "-s", script, base] + ["--"] + paths
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchmarkFailure(reason: "wrk exited with \(process.terminationStatus)") }
-        var figures: [String: Double] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, let value = Double(parts[1]) { figures[String(parts[0])] = value }
-        }
-        return figures
-    }
-
-    struct BenchmarkFailure: Error {
-        let reason: String
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (whole, atto) = duration.components
-        return Double(whole) + Double(atto) / 1e18
+        return try Wrk.run(script: script, base: base, clients: clients, seconds: seconds, arguments: paths)
     }
 
     /// This process's resident memory (VmRSS), in MiB.
@@ -146,7 +123,6 @@ struct CatalogueBenchmark {
         return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
     }
 
-    static func format(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.2f", value) }
 
     /// The data, in SQL: a central purchasing body, 50 suppliers, 20 active agreements of 3 lots with 5
     /// suppliers each, and the solutions built from Swedish word lists, all verified.
