@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import OpenAPIRuntime
-import Postgres
+import AvropHTTP
 
 /// Turns "the database is too busy" into 503 with `Retry-After`, so clients and load balancers back off
 /// instead of treating it as a failure of the request.
@@ -14,7 +14,7 @@ struct DatabaseBusyMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error where rootCause(of: error) is PoolTimeoutError {
+        } catch let error where isDatabaseBusy((error as? ServerError)?.underlyingError ?? error) {
             context.logger.warning("no database connection became free in time")
             return ProblemResponse.make(
                 status: .serviceUnavailable, type: "database-busy", title: "The service is busy; try again shortly",
@@ -84,10 +84,5 @@ struct DatabaseBusyMiddleware<Context: RequestContext>: RouterMiddleware {
         case is Date.Type: "an RFC 3339 date-time"
         default: "a value of another shape"
         }
-    }
-
-    /// The error behind the OpenAPI runtime's wrapper, if any.
-    private func rootCause(of error: any Error) -> any Error {
-        (error as? ServerError)?.underlyingError ?? error
     }
 }

@@ -14,7 +14,7 @@ struct AgreementManagementPages: Sendable {
 
     func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         router.get("/agreements/new") { _, _ in
-            guard let actor = WebRequest.current.session?.actor else { return WebPages.redirect("/login") }
+            let actor = try WebRequest.signedIn().actor
             guard actor.roles.contains(.frameworkManager) else { throw HTTPError(.notFound) }
             return newPage()
         }
